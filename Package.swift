@@ -1,0 +1,42 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Module arrows (left may use right): onnxpatch → ONNXPatch → {Patching, Interpreter, ONNXImport}
+// Interpreter → {Kernels, GraphIR}; Patching → GraphIR; ONNXImport → {GraphIR, COnnxProto}
+// GraphIR → TensorCore. C types stay inside ONNXImport and Kernels.
+let package = Package(
+    name: "onnxpatch",
+    products: [
+        .library(name: "ONNXPatch", targets: ["ONNXPatch"]),
+        .executable(name: "onnxpatch", targets: ["onnxpatch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CProtobufC", pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "COnnxProto", dependencies: ["CProtobufC"],
+            cSettings: [.define("NDEBUG")]),
+        .target(name: "TensorCore"),
+        .target(name: "GraphIR", dependencies: ["TensorCore"]),
+        .target(name: "ONNXImport", dependencies: ["GraphIR", "TensorCore", "COnnxProto"]),
+        .target(name: "Kernels", dependencies: ["COpenBLAS"]),
+        .target(name: "Interpreter", dependencies: ["GraphIR", "TensorCore", "Kernels"]),
+        .target(name: "ONNXPatch", dependencies: ["ONNXImport", "Interpreter", "GraphIR", "TensorCore"]),
+        .executableTarget(
+            name: "onnxpatch",
+            dependencies: ["ONNXPatch", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"]),
+        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "GraphIR", "TensorCore"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "GraphIR", "TensorCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ONNXPatch", "TensorCore"]),
+    ]
+)

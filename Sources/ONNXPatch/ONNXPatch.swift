@@ -1,0 +1,2 @@
+@_exported import GraphIR
+@_exported import TensorCore

@@ -1,0 +1,33 @@
+/// The bytes behind one or more ``Tensor`` values.
+///
+/// Either owned (allocated here, 64-byte aligned, freed on deinit) or borrowed from memory that
+/// `owner` keeps alive, such as a memory-mapped model file. Borrowed storage is read-only: a
+/// tensor that wants to write to it copies first.
+public final class TensorStorage: @unchecked Sendable {
+    public let base: UnsafeMutableRawPointer
+    public let byteCount: Int
+    /// Keeps borrowed memory alive; nil when this storage owns its allocation.
+    private let owner: AnyObject?
+
+    public var isOwned: Bool { owner == nil }
+
+    /// Allocates `byteCount` bytes, zero-filled when `zeroed`.
+    public init(byteCount: Int, zeroed: Bool = true) {
+        precondition(byteCount >= 0)
+        self.byteCount = byteCount
+        self.base = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        if zeroed { base.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1)) }
+        self.owner = nil
+    }
+
+    /// Borrows `byteCount` bytes at `base`, which stay valid as long as `owner` lives.
+    public init(borrowing base: UnsafeRawPointer, byteCount: Int, owner: AnyObject) {
+        self.base = UnsafeMutableRawPointer(mutating: base)
+        self.byteCount = byteCount
+        self.owner = owner
+    }
+
+    deinit {
+        if owner == nil { base.deallocate() }
+    }
+}
