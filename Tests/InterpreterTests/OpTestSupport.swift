@@ -19,7 +19,9 @@ func runOp(
     guard let factory = OpRegistry.standard.factory(opType: opType, domain: domain, opset: opset) else {
         throw OpError("no implementation of \(opType) at opset \(opset)")
     }
-    return try factory(OpContext(node: node, opset: opset))(inputs)
+    let op = try factory(OpContext(node: node, opset: opset))
+    // `op(inputs)` on an existential crashes the 6.3.1 compiler; call the method by name.
+    return try op.callAsFunction(inputs)
 }
 
 /// Expects `actual` to have `shape` and elements within `atol + rtol * |expected|` of `expected`.
