@@ -1,0 +1,149 @@
+import GraphIR
+import TensorCore
+
+/// An executable form of a ``Graph``, built once and run many times.
+///
+/// Building a plan sorts the nodes, binds every node to an ``Operator`` from the registry (which
+/// parses attributes once), folds nodes whose inputs are all constant, and computes when each
+/// value dies so it can be freed after its last use. Values that depend only on the shapes of
+/// the graph inputs (the exporters' `Shape → Gather → Concat` chains, causal masks) are computed
+/// on the first run with given input shapes and reused by later runs with the same shapes.
+public final class Plan {
+    struct Step {
+        var node: Int
+        var op: any Operator
+        var inputs: [Int?]
+        var outputs: [Int]
+        /// Values whose last use is this step.
+        var frees: [Int]
+        /// Output depends only on input shapes: cached per input-shape signature.
+        var shapeDerived: Bool
+    }
+
+    public let graph: Graph
+    /// Values returned by ``run(_:)``.
+    public let fetches: [ValueID]
+    let steps: [Step]
+    /// Initializers and folded values, present in the environment before the first step.
+    let constants: [(Int, Tensor)]
+    let inputIndices: [Int]
+    /// Shape-derived values per input-shape signature (see ``run(_:)``).
+    var shapeCache: [[[Int]]: [(Int, Tensor)]] = [:]
+
+    /// Builds a plan that computes `fetches` (default: the graph outputs).
+    ///
+    /// - Throws: ``InterpreterError/unsupportedOps(_:)`` listing every op without an
+    ///   implementation, ``InterpreterError/node(name:opType:message:)`` for bad attributes, or the
+    ///   verifier's error.
+    public init(graph: Graph, registry: OpRegistry = .standard, fetches: [ValueID]? = nil) throws(InterpreterError) {
+        self.graph = graph
+        let fetches = fetches ?? graph.outputs
+        self.fetches = fetches
+        self.inputIndices = graph.inputs.map(\.index)
+        let order: [Int]
+        do {
+            try graph.verify()
+            order = try graph.topologicalOrder()
+        } catch {
+            throw .graph(error)
+        }
+        let ops = try Self.bind(graph: graph, order: order, registry: registry)
+
+        // Classify values: constant (initializer or folded), shape-derived, or data.
+        enum Kind { case constant, shapeDerived, data }
+        var kind = [Kind](repeating: .data, count: graph.values.count)
+        var constantValues: [Int: Tensor] = [:]
+        for (value, tensor) in graph.initializers {
+            kind[value.index] = .constant
+            constantValues[value.index] = tensor
+        }
+        var shapeFixed = [Bool](repeating: true, count: graph.values.count)
+        var pending: [Step] = []
+        for n in order {
+            let node = graph.nodes[n]
+            let inputKinds = node.inputs.map { $0.map { kind[$0.index] } }
+            if inputKinds.allSatisfy({ $0 == nil || $0 == .constant }) && !Self.neverFold.contains(node.opType) {
+                let args = node.inputs.map { $0.flatMap { constantValues[$0.index] } }
+                let outputs = try Self.call(ops[n]!, args, node: node)
+                for (k, output) in node.outputs.enumerated() where k < outputs.count {
+                    kind[output.index] = .constant
+                    constantValues[output.index] = outputs[k]
+                }
+                continue
+            }
+            let nonData = inputKinds.map { $0.map { $0 != .data } }
+            let fixed = node.inputs.compactMap { $0.map { shapeFixed[$0.index] } }
+            let derived = Self.isShapeDerived(node, inputsShapeFixed: fixed, inputsNonData: nonData)
+            let outputsFixed = derived || Self.outputShapesFixed(node, inputsShapeFixed: fixed, inputsNonData: nonData)
+            for output in node.outputs {
+                kind[output.index] = derived ? .shapeDerived : .data
+                shapeFixed[output.index] = outputsFixed
+            }
+            pending.append(Step(node: n, op: ops[n]!, inputs: node.inputs.map { $0?.index },
+                                outputs: node.outputs.map(\.index), frees: [], shapeDerived: derived))
+        }
+
+        // Liveness: free each value after the last step that reads it, unless it is fetched.
+        let kept = Set(fetches.map(\.index))
+        var lastUse: [Int: Int] = [:]
+        for (s, step) in pending.enumerated() {
+            for case let input? in step.inputs where constantValues[input] == nil { lastUse[input] = s }
+            for output in step.outputs where lastUse[output] == nil { lastUse[output] = s }
+        }
+        for (value, s) in lastUse where !kept.contains(value) { pending[s].frees.append(value) }
+        self.steps = pending
+        // Only constants that a step or a fetch reads stay alive in the plan.
+        let needed = Set(pending.flatMap { $0.inputs.compactMap { $0 } }).union(kept)
+        self.constants = constantValues.filter { needed.contains($0.key) }.map { ($0.key, $0.value) }
+    }
+
+    /// Binds every node to its operator; collects every unsupported op before failing.
+    static func bind(graph: Graph, order: [Int], registry: OpRegistry) throws(InterpreterError) -> [Int: any Operator] {
+        var missing: [String: (count: Int, example: String)] = [:]
+        var factories: [Int: OpFactory] = [:]
+        for n in order {
+            let node = graph.nodes[n]
+            let opset = graph.opset(for: node.domain) ?? 0
+            if let factory = registry.factory(opType: node.opType, domain: node.domain, opset: opset) {
+                factories[n] = factory
+                continue
+            }
+            let op = node.domain.isEmpty || node.domain == "ai.onnx" ? node.opType : "\(node.domain).\(node.opType)"
+            let key = "\(op) (opset \(opset))"
+            missing[key] = ((missing[key]?.count ?? 0) + 1, missing[key]?.example ?? node.name)
+        }
+        guard missing.isEmpty else {
+            throw .unsupportedOps(missing.keys.sorted().map { key in
+                (key, missing[key]?.count ?? 0, missing[key]?.example ?? "")
+            })
+        }
+        var ops: [Int: any Operator] = [:]
+        for (n, factory) in factories {
+            let node = graph.nodes[n]
+            do {
+                ops[n] = try factory(OpContext(node: node, opset: graph.opset(for: node.domain) ?? 0))
+            } catch {
+                throw .node(name: node.name, opType: node.opType, message: Self.message(error))
+            }
+        }
+        return ops
+    }
+
+    static func call(_ op: any Operator, _ args: [Tensor?], node: Node) throws(InterpreterError) -> [Tensor] {
+        let outputs: [Tensor]
+        do {
+            outputs = try op.callAsFunction(args)
+        } catch {
+            throw .node(name: node.name, opType: node.opType, message: message(error))
+        }
+        return outputs
+    }
+
+    static func message(_ error: any Error) -> String {
+        if let error = error as? CustomStringConvertible { return error.description }
+        return "\(error)"
+    }
+
+    /// Ops never folded at plan time even with constant inputs (none yet: random ops would be).
+    static let neverFold: Set<String> = ["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"]
+}
