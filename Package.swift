@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "ONNXImport", dependencies: ["GraphIR", "TensorCore", "COnnxProto"]),
         .target(name: "Kernels", dependencies: ["COpenBLAS"]),
         .target(name: "Interpreter", dependencies: ["GraphIR", "TensorCore", "Kernels"]),
-        .target(name: "ONNXPatch", dependencies: ["ONNXImport", "Interpreter", "GraphIR", "TensorCore"]),
+        .target(name: "ONNXPatch", dependencies: ["ONNXImport", "Interpreter", "Kernels", "GraphIR", "TensorCore"]),
         .executableTarget(
             name: "onnxpatch",
             dependencies: ["ONNXPatch", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -1,2 +1,4 @@
+/// ONNXPatch: the public library. Load an exported model once as a ``PatchableGraph``, then run
+/// it (and, with the patching layer, probe and patch it) as many times as needed.
 @_exported import GraphIR
 @_exported import TensorCore

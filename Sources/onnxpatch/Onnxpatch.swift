@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import ONNXPatch
+
+/// The `onnxpatch` command line. Exit status: 0 success, 1 model or run error, 2 usage error;
+/// every failure prints one line `error: …` on stderr.
+@main
+struct Onnxpatch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "onnxpatch",
+        abstract: "Inspect, run, probe and patch ONNX models by node name.",
+        subcommands: [InspectCommand.self, RunCommand.self])
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as ONNXPatchError {
+            fail(error.description, code: 1)
+        } catch let error as CLIError {
+            fail(error.message, code: error.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            // Argument parsing errors: the first line of the parser's message, as one error line.
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            let trimmed = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
+            fail(trimmed + " (see 'onnxpatch help')", code: 2)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data(("error: " + message.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
+        Foundation.exit(code)
+    }
+}
+
+/// A command-line failure that is not the library's: bad flag values, output folders.
+struct CLIError: Error {
+    var message: String
+    var code: Int32 = 2
+}

@@ -1,0 +1,73 @@
+import Foundation
+import ONNXPatch
+
+/// Writes `run` results: one `.npy` per output and `manifest.json`, written last, so a folder
+/// with a manifest is complete. On failure the files written so far are removed.
+enum OutputWriter {
+    struct Entry: Encodable {
+        var file: String
+        var dtype: String
+        var shape: [Int]
+    }
+
+    struct ModelEntry: Encodable {
+        var path: String
+        var sha256: String
+    }
+
+    struct Manifest: Encodable {
+        var model: ModelEntry
+        var outputs: [String: Entry]
+        var probes: [String: Entry]
+        var patches: [String]
+    }
+
+    /// A file name for a tensor name: unsafe characters become `_`, repeats get `_2`, `_3`….
+    static func fileName(for name: String, taken: inout Set<String>) -> String {
+        let safe = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+        let base = safe.isEmpty || safe.hasPrefix(".") ? "_" + safe : safe
+        var candidate = base + ".npy"
+        var k = 2
+        while taken.contains(candidate.lowercased()) || candidate == "manifest.json" {
+            candidate = "\(base)_\(k).npy"
+            k += 1
+        }
+        taken.insert(candidate.lowercased())
+        return candidate
+    }
+
+    static func write(
+        outputs: [(name: String, tensor: Tensor)], to directory: String, modelPath: String, modelSHA256: String
+    ) throws -> Manifest {
+        for (name, tensor) in outputs where tensor.dtype == .bfloat16 {
+            throw CLIError(message: "output '\(name)' is bfloat16, which .npy cannot hold", code: 1)
+        }
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw CLIError(message: "--out \(directory): cannot create folder (\(error.localizedDescription))", code: 1)
+        }
+        let manifestPath = directory + "/manifest.json"
+        try? fm.removeItem(atPath: manifestPath)
+        var taken: Set<String> = []
+        var written: [String] = []
+        var manifest = Manifest(model: ModelEntry(path: modelPath, sha256: modelSHA256), outputs: [:], probes: [:], patches: [])
+        do {
+            for (name, tensor) in outputs {
+                let file = fileName(for: name, taken: &taken)
+                try NPY.write(tensor, path: directory + "/" + file)
+                written.append(directory + "/" + file)
+                manifest.outputs[name] = Entry(file: file, dtype: tensor.dtype.name, shape: tensor.shape)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try encoder.encode(manifest).write(to: URL(fileURLWithPath: manifestPath), options: .atomic)
+        } catch {
+            for path in written { try? fm.removeItem(atPath: path) }
+            if let error = error as? TensorError { throw CLIError(message: error.description, code: 1) }
+            throw CLIError(message: "\(manifestPath): cannot write (\(error.localizedDescription))", code: 1)
+        }
+        return manifest
+    }
+}
