@@ -28,7 +28,10 @@ let package = Package(
         .target(name: "ONNXImport", dependencies: ["GraphIR", "TensorCore", "COnnxProto"]),
         .target(name: "Kernels", dependencies: ["COpenBLAS"]),
         .target(name: "Interpreter", dependencies: ["GraphIR", "TensorCore", "Kernels"]),
-        .target(name: "ONNXPatch", dependencies: ["ONNXImport", "Interpreter", "Kernels", "GraphIR", "TensorCore"]),
+        .target(name: "Patching", dependencies: ["GraphIR", "TensorCore"]),
+        .target(
+            name: "ONNXPatch",
+            dependencies: ["ONNXImport", "Interpreter", "Patching", "Kernels", "GraphIR", "TensorCore"]),
         .executableTarget(
             name: "onnxpatch",
             dependencies: ["ONNXPatch", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -37,6 +40,7 @@ let package = Package(
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "GraphIR", "TensorCore"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "GraphIR", "TensorCore"]),
+        .testTarget(name: "PatchingTests", dependencies: ["Patching", "GraphIR", "TensorCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ONNXPatch", "TensorCore"]),
     ]
 )
