@@ -1,0 +1,292 @@
+import COnnxProto
+import TensorCore
+
+/// Bytes of a tensor's `raw_data` that stayed in the mapped file (see ``WireScan/strippedModel(_:)``).
+struct MappedBytes {
+    var file: MappedFile
+    var range: Range<Int>
+}
+
+/// Turns `TensorProto`s into ``Tensor``s: every storage form (`raw_data`, the typed `*_data`
+/// fields, external data), with declared sizes checked against the limit, overflow and the data
+/// present before anything is allocated.
+///
+/// One decoder serves one file, so external data files are mapped once and shared.
+final class TensorDecoder {
+    /// The file being imported, named in every error.
+    let path: String
+    /// The folder external data locations are relative to; nil refuses external data.
+    let directory: String?
+    let maxTensorBytes: Int
+    private var externalFiles: [String: MappedFile] = [:]
+
+    init(path: String, directory: String?, maxTensorBytes: Int) {
+        self.path = path
+        self.directory = directory
+        self.maxTensorBytes = maxTensorBytes
+    }
+
+    /// Decodes one tensor.
+    ///
+    /// - Parameters:
+    ///   - what: how errors name the tensor (`initializer 'w'`).
+    ///   - mapped: the tensor's `raw_data` when it was stripped before unpacking.
+    func decode(
+        _ proto: UnsafePointer<Onnx__TensorProto>, what: String, mapped: MappedBytes? = nil
+    ) throws(ImportError) -> Tensor {
+        let t = proto.pointee
+        func fail(_ reason: String) -> ImportError { .invalidTensor(path: path, tensor: what, reason: reason) }
+
+        guard t.has_data_type != 0, t.data_type != 0 else { throw fail("data_type is not set") }
+        guard let dtype = DType(rawValue: t.data_type), dtype != .string else {
+            throw fail("data type \(onnxDataTypeName(t.data_type)) is not supported")
+        }
+        let dims = cScalars(t.dims, t.n_dims).map { Int(truncatingIfNeeded: $0) }
+        var count = 1
+        for dim in dims {
+            guard dim >= 0 else { throw fail("negative dimension \(dim) in dims \(dims)") }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow else { throw fail("dims \(dims) overflow the element count") }
+            count = product
+        }
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
+        guard !overflow, byteCount <= maxTensorBytes else {
+            throw fail("dims \(dims) of \(dtype) declare \(overflow ? "more than \(Int.max)" : "\(byteCount)") "
+                + "bytes, over the limit of \(maxTensorBytes)")
+        }
+        guard t.segment == nil else { throw fail("segmented tensors are not supported") }
+
+        let typed: [(field: String, count: Int)] = [
+            ("float_data", t.n_float_data), ("int32_data", t.n_int32_data), ("string_data", t.n_string_data),
+            ("int64_data", t.n_int64_data), ("double_data", t.n_double_data), ("uint64_data", t.n_uint64_data),
+        ].filter { $0.count > 0 }
+        let isExternal = t.has_data_location != 0 && t.data_location.rawValue == 1
+        let hasRaw = t.has_raw_data != 0 || mapped != nil
+        var sources = typed.map(\.field)
+        if hasRaw { sources.insert("raw_data", at: 0) }
+        if isExternal { sources.insert("external data", at: 0) }
+        guard sources.count <= 1 else {
+            throw fail("holds data in both \(sources[0]) and \(sources[1])")
+        }
+
+        let storage: TensorStorage
+        if isExternal {
+            storage = try external(t, what: what, dtype: dtype, dims: dims, byteCount: byteCount)
+        } else if let mapped {
+            guard mapped.range.count == byteCount else {
+                throw fail("raw_data holds \(mapped.range.count) bytes, dims \(dims) of \(dtype) need \(byteCount)")
+            }
+            storage = Self.storage(file: mapped.file, range: mapped.range, dtype: dtype)
+        } else if hasRaw {
+            guard t.raw_data.len == byteCount else {
+                throw fail("raw_data holds \(t.raw_data.len) bytes, dims \(dims) of \(dtype) need \(byteCount)")
+            }
+            storage = Self.copy(UnsafeRawBufferPointer(start: t.raw_data.data, count: byteCount), dtype: dtype)
+        } else if let found = typed.first {
+            let expected = Self.typedField(for: dtype)
+            guard found.field == expected else {
+                throw fail("\(dtype) data belongs in \(expected), found \(found.field)")
+            }
+            guard found.count == count else {
+                throw fail("\(expected) holds \(found.count) values, dims \(dims) need \(count)")
+            }
+            storage = Self.convertTyped(t, dtype: dtype, count: count)
+        } else {
+            guard count == 0 else { throw fail("holds no data for the \(count) elements of dims \(dims)") }
+            storage = TensorStorage(byteCount: 0)
+        }
+        do {
+            return try Tensor(dtype: dtype, shape: dims, storage: storage)
+        } catch {
+            throw fail(error.description)
+        }
+    }
+
+    /// The `*_data` field that holds `dtype` when `raw_data` is not used (onnx.proto comments).
+    static func typedField(for dtype: DType) -> String {
+        switch dtype {
+        case .float32: "float_data"
+        case .float64: "double_data"
+        case .int64: "int64_data"
+        case .uint32, .uint64: "uint64_data"
+        case .string: "string_data"
+        case .int32, .int16, .int8, .uint16, .uint8, .bool, .float16, .bfloat16: "int32_data"
+        }
+    }
+
+    /// Converts the typed field of `dtype` (already checked to hold `count` values).
+    private static func convertTyped(_ t: Onnx__TensorProto, dtype: DType, count: Int) -> TensorStorage {
+        let storage = TensorStorage(byteCount: count * dtype.byteSize, zeroed: false)
+        let out = storage.base
+        switch dtype {
+        case .float32:
+            out.copyMemory(from: t.float_data, byteCount: count * 4)
+        case .float64:
+            out.copyMemory(from: t.double_data, byteCount: count * 8)
+        case .int64:
+            out.copyMemory(from: t.int64_data, byteCount: count * 8)
+        case .uint64:
+            out.copyMemory(from: t.uint64_data, byteCount: count * 8)
+        case .int32:
+            out.copyMemory(from: t.int32_data, byteCount: count * 4)
+        case .uint32:
+            for (i, v) in cScalars(t.uint64_data, count).enumerated() {
+                out.storeBytes(of: UInt32(truncatingIfNeeded: v), toByteOffset: i * 4, as: UInt32.self)
+            }
+        case .int16, .uint16, .float16, .bfloat16:
+            // float16 and bfloat16 travel as bit patterns in the low 16 bits.
+            for (i, v) in cScalars(t.int32_data, count).enumerated() {
+                out.storeBytes(of: UInt16(truncatingIfNeeded: v), toByteOffset: i * 2, as: UInt16.self)
+            }
+        case .int8, .uint8:
+            for (i, v) in cScalars(t.int32_data, count).enumerated() {
+                out.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: i, as: UInt8.self)
+            }
+        case .bool:
+            for (i, v) in cScalars(t.int32_data, count).enumerated() {
+                out.storeBytes(of: v != 0 ? 1 : 0, toByteOffset: i, as: UInt8.self)
+            }
+        case .string:
+            preconditionFailure("string tensors are refused before conversion")
+        }
+        return storage
+    }
+
+    /// Storage over mapped bytes: borrowed when the address suits the element type, else copied.
+    /// `bool` is always copied, since a byte other than 0 or 1 is not a valid Swift `Bool`.
+    static func storage(file: MappedFile, range: Range<Int>, dtype: DType) -> TensorStorage {
+        guard let base = file.base, !range.isEmpty else { return TensorStorage(byteCount: 0) }
+        let start = base + range.lowerBound
+        let aligned = Int(bitPattern: start) % max(dtype.byteSize, 1) == 0
+        guard aligned, dtype != .bool else {
+            return copy(UnsafeRawBufferPointer(start: start, count: range.count), dtype: dtype)
+        }
+        return TensorStorage(borrowing: start, byteCount: range.count, owner: file)
+    }
+
+    /// A fresh copy of little-endian bytes (the only byte order onnxpatch runs on).
+    static func copy(_ bytes: UnsafeRawBufferPointer, dtype: DType) -> TensorStorage {
+        let storage = TensorStorage(byteCount: bytes.count, zeroed: false)
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return storage }
+        if dtype == .bool {
+            for i in 0..<bytes.count {
+                storage.base.storeBytes(of: bytes[i] != 0 ? 1 : 0, toByteOffset: i, as: UInt8.self)
+            }
+        } else {
+            storage.base.copyMemory(from: source, byteCount: bytes.count)
+        }
+        return storage
+    }
+
+    // MARK: - External data
+
+    /// Maps the bytes named by `external_data`, after refusing every location that could read
+    /// outside the model's folder.
+    private func external(
+        _ t: Onnx__TensorProto, what: String, dtype: DType, dims: [Int], byteCount: Int
+    ) throws(ImportError) -> TensorStorage {
+        func fail(_ reason: String) -> ImportError { .invalidExternalData(path: path, tensor: what, reason: reason) }
+        guard let directory else { throw fail("not allowed here (no model folder to resolve it against)") }
+
+        var entries: [String: String] = [:]
+        for (key, value) in cEntries(t.external_data, t.n_external_data) {
+            guard ["location", "offset", "length", "checksum"].contains(key) else {
+                throw fail("unknown key '\(key)'")
+            }
+            guard entries[key] == nil else { throw fail("key '\(key)' appears twice") }
+            entries[key] = value
+        }
+        guard let location = entries["location"], !location.isEmpty else { throw fail("no location") }
+        let offset = try entries["offset"].map { (text) throws(ImportError) -> Int in
+            guard let n = Self.nonNegativeInteger(text) else {
+                throw fail("offset '\(text)' is not a non-negative integer")
+            }
+            return n
+        } ?? 0
+        let declaredLength = try entries["length"].map { (text) throws(ImportError) -> Int in
+            guard let n = Self.nonNegativeInteger(text) else {
+                throw fail("length '\(text)' is not a non-negative integer")
+            }
+            return n
+        }
+
+        let resolved = try resolve(location: location, in: directory, fail: fail)
+        let file: MappedFile
+        if let cached = externalFiles[resolved] {
+            file = cached
+        } else {
+            do {
+                file = try MappedFile(path: resolved, noFollow: true)
+            } catch {
+                throw fail("location '\(location)': \(error.description)")
+            }
+            guard file.linkCount == 1 else {
+                throw fail("location '\(location)' has \(file.linkCount) hard links (refused: it may be a file "
+                    + "outside the model's folder)")
+            }
+            externalFiles[resolved] = file
+        }
+
+        guard offset <= file.count else {
+            throw fail("offset \(offset) is past the end of '\(location)' (\(file.count) bytes)")
+        }
+        let length = declaredLength ?? (file.count - offset)
+        guard length <= file.count - offset else {
+            throw fail("offset \(offset) + length \(length) is past the end of '\(location)' (\(file.count) bytes)")
+        }
+        guard length == byteCount else {
+            throw fail("length \(length) does not match dims \(dims) of \(dtype) (\(byteCount) bytes)")
+        }
+        return Self.storage(file: file, range: offset..<(offset + length), dtype: dtype)
+    }
+
+    /// The canonical path of `location` inside `directory`, refusing absolute paths, `..`,
+    /// symbolic links anywhere on the way, and anything whose real path leaves the folder.
+    private func resolve(
+        location: String, in directory: String, fail: (String) -> ImportError
+    ) throws(ImportError) -> String {
+        guard !location.hasPrefix("/") else { throw fail("location '\(location)' is an absolute path") }
+        guard !location.contains("\0") else { throw fail("location '\(location)' contains a NUL byte") }
+        let components = location.split(separator: "/", omittingEmptySubsequences: true)
+        guard !components.contains("..") else {
+            throw fail("location '\(location)' has a '..' component (it must stay in the model's folder)")
+        }
+        var current = directory
+        for component in components where component != "." {
+            current += "/" + component
+            var info = stat()
+            guard lstat(current, &info) == 0 else {
+                throw fail("location '\(location)': cannot open '\(current)': \(errnoText())")
+            }
+            guard (info.st_mode & S_IFMT) != S_IFLNK else {
+                throw fail("location '\(location)' goes through a symbolic link ('\(current)')")
+            }
+        }
+        guard let real = Self.realPath(current), let folder = Self.realPath(directory) else {
+            throw fail("location '\(location)': cannot resolve '\(current)': \(errnoText())")
+        }
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        guard real.hasPrefix(prefix) else {
+            throw fail("location '\(location)' resolves to '\(real)', outside the model's folder '\(folder)'")
+        }
+        return real
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// A decimal integer ≥ 0 made of ASCII digits only (no sign, no spaces), without overflow.
+    static func nonNegativeInteger(_ text: String) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(text)
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
