@@ -1,0 +1,119 @@
+import COpenBLAS
+
+/// Matrix products on OpenBLAS, with naive references for tests and for element types BLAS does
+/// not cover. All matrices are row-major; a leading dimension is the distance in elements
+/// between the starts of two consecutive rows of the matrix as stored.
+extension Kernels {
+    /// The largest dimension or leading dimension BLAS accepts (`blasint` is 32-bit here).
+    /// Callers check their sizes against it and throw; the kernels only assert it.
+    public static let maxBLASDimension = Int(Int32.max)
+
+    /// Row-major `C = alpha·op(A)·op(B) + beta·C` on `cblas_sgemm`.
+    ///
+    /// op(A) is (m, k) and op(B) is (k, n); A is stored (m, k) with `lda ≥ k`, or (k, m) with
+    /// `lda ≥ m` when `transA`; B is stored (k, n) with `ldb ≥ n`, or (n, k) with `ldb ≥ k`
+    /// when `transB`; C is (m, n) with `ldc ≥ n`. When `beta` is 0, C need not be initialised.
+    public static func sgemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        checkGEMMArguments(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
+        guard m > 0, n > 0 else { return }
+        // BLAS rejects k = 0 (lda would be < 1); the product is empty, so only beta·C remains.
+        guard k > 0 else { return scaleRows(c, m: m, n: n, ldc: ldc, by: beta) }
+        cblas_sgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Row-major `C = alpha·op(A)·op(B) + beta·C` on `cblas_dgemm`; see ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
+    public static func dgemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        checkGEMMArguments(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else { return scaleRows(c, m: m, n: n, ldc: ldc, by: beta) }
+        cblas_dgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Naive triple loop with the same contract as ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``;
+    /// sums in the element type.
+    public static func gemmNaive<T: FloatingPoint>(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: T, a: UnsafePointer<T>, lda: Int,
+        b: UnsafePointer<T>, ldb: Int,
+        beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+    ) {
+        checkGEMMArguments(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: T = 0
+                for p in 0..<k {
+                    let aip = transA ? a[p * lda + i] : a[i * lda + p]
+                    let bpj = transB ? b[j * ldb + p] : b[p * ldb + j]
+                    sum += aip * bpj
+                }
+                let old = beta == 0 ? 0 : beta * c[i * ldc + j]
+                c[i * ldc + j] = alpha * sum + old
+            }
+        }
+    }
+
+    /// Naive integer GEMM with the same contract; arithmetic wraps on overflow, as NumPy's does.
+    public static func gemmNaive<T: FixedWidthInteger>(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: T, a: UnsafePointer<T>, lda: Int,
+        b: UnsafePointer<T>, ldb: Int,
+        beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+    ) {
+        checkGEMMArguments(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: T = 0
+                for p in 0..<k {
+                    let aip = transA ? a[p * lda + i] : a[i * lda + p]
+                    let bpj = transB ? b[j * ldb + p] : b[p * ldb + j]
+                    sum = sum &+ aip &* bpj
+                }
+                let old = beta == 0 ? 0 : beta &* c[i * ldc + j]
+                c[i * ldc + j] = alpha &* sum &+ old
+            }
+        }
+    }
+
+    /// Sets the number of threads OpenBLAS uses for every later call (process-wide).
+    public static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(clamping: max(1, count)))
+    }
+
+    /// The number of threads OpenBLAS currently uses.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    private static func checkGEMMArguments(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int
+    ) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM size")
+        precondition([m, n, k, lda, ldb, ldc].allSatisfy { $0 <= maxBLASDimension }, "GEMM size exceeds BLAS range")
+        precondition(lda >= max(1, transA ? m : k), "lda too small")
+        precondition(ldb >= max(1, transB ? k : n), "ldb too small")
+        precondition(ldc >= max(1, n), "ldc too small")
+    }
+
+    private static func scaleRows<T: FloatingPoint>(
+        _ c: UnsafeMutablePointer<T>, m: Int, n: Int, ldc: Int, by beta: T
+    ) {
+        for i in 0..<m {
+            for j in 0..<n {
+                // beta = 0 overwrites (C may be uninitialised), as BLAS does.
+                c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j]
+            }
+        }
+    }
+}

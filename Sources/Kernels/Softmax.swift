@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Softmax and log-softmax along one axis, numerically stable (the axis maximum is subtracted
+/// before `exp`).
+extension Kernels {
+    /// Softmax of x viewed as (outer, length, inner) along the middle axis; y has x's shape and
+    /// may alias x. `length` 0 leaves y empty.
+    public static func softmax(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, outer: Int, length: Int, inner: Int
+    ) {
+        alongAxis(x, y, outer: outer, length: length, inner: inner, softmaxRow)
+    }
+
+    /// Log-softmax of x viewed as (outer, length, inner) along the middle axis; y may alias x.
+    public static func logSoftmax(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, outer: Int, length: Int, inner: Int
+    ) {
+        alongAxis(x, y, outer: outer, length: length, inner: inner, logSoftmaxRow)
+    }
+
+    /// Reference softmax (or log-softmax when `log`) in Double, one element at a time: used by
+    /// tests and for float64 tensors. x and y are (outer, length, inner).
+    public static func softmaxNaive(
+        _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
+        outer: Int, length: Int, inner: Int, log isLog: Bool = false
+    ) {
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let at = { (j: Int) in (o * length + j) * inner + i }
+                var maximum = -Double.infinity
+                for j in 0..<length { maximum = Swift.max(maximum, x[at(j)]) }
+                var sum = 0.0
+                for j in 0..<length { sum += exp(x[at(j)] - maximum) }
+                for j in 0..<length {
+                    y[at(j)] = isLog ? x[at(j)] - maximum - log(sum) : exp(x[at(j)] - maximum) / sum
+                }
+            }
+        }
+    }
+
+    /// Runs a contiguous-row kernel over every (outer, ·, inner) line; when inner > 1 each line
+    /// is gathered into a scratch row first, so the row kernel stays the only vector code.
+    private static func alongAxis(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, outer: Int, length: Int, inner: Int,
+        _ row: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+    ) {
+        guard length > 0 else { return }
+        if inner == 1 {
+            for o in 0..<outer { row(x + o * length, y + o * length, length) }
+            return
+        }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: length)
+        defer { scratch.deallocate() }
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * length * inner + i
+                for j in 0..<length { scratch[j] = x[base + j * inner] }
+                row(scratch, scratch, length)
+                for j in 0..<length { y[base + j * inner] = scratch[j] }
+            }
+        }
+    }
+
+    // x and y are (n); y may alias x.
+    private static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        let maximum = Vector(repeating: rowMax(x, n))
+        var sums = Vector(repeating: 0)
+        var i = 0
+        while i + lanes <= n {
+            let e = expVector(load(x, i) - maximum)
+            store(e, y, i)
+            sums += e
+            i += lanes
+        }
+        if i < n {
+            let e = expVector(loadPartial(x, i, count: n - i, fill: -.infinity) - maximum)
+            storePartial(e, y, i, count: n - i)
+            sums += e
+        }
+        let scale = Vector(repeating: 1 / sums.sum())
+        i = 0
+        while i + lanes <= n {
+            store(load(y, i) * scale, y, i)
+            i += lanes
+        }
+        for j in i..<n { y[j] *= scale[0] }
+    }
+
+    // x and y are (n); y may alias x.
+    private static func logSoftmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        let maximum = Vector(repeating: rowMax(x, n))
+        var sums = Vector(repeating: 0)
+        var i = 0
+        while i + lanes <= n {
+            sums += expVector(load(x, i) - maximum)
+            i += lanes
+        }
+        if i < n { sums += expVector(loadPartial(x, i, count: n - i, fill: -.infinity) - maximum) }
+        let shift = maximum + log(sums.sum())
+        i = 0
+        while i + lanes <= n {
+            store(load(x, i) - shift, y, i)
+            i += lanes
+        }
+        for j in i..<n { y[j] = x[j] - shift[0] }
+    }
+}
