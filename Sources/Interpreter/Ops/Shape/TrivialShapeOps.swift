@@ -27,8 +27,11 @@ struct Flatten: Operator {
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let input = try inputs.required(0)
-        // axis = rank is allowed (output (N, 1)), so normalise against rank + 1.
-        let a = try ShapeSupport.axis(axis, rank: input.rank + 1)
+        // axis is in [-r, r]: a negative one counts from r (not r + 1), and r gives (N, 1).
+        let a = axis < 0 ? axis + input.rank : axis
+        guard (0...input.rank).contains(a) else {
+            throw OpError("axis \(axis) is out of range for input \(input.shape) (expected \(-input.rank)...\(input.rank))")
+        }
         let outer = try ShapeSupport.product(input.shape[..<a])
         let inner = try ShapeSupport.product(input.shape[a...])
         return [try ShapeSupport.reshaped(input, [outer, inner])]
@@ -80,7 +83,7 @@ struct Dropout: Operator {
         let data = try inputs.required(0)
         // Training mode with a non-zero ratio would drop values at random: refuse rather than
         // silently return something else than the model asks for.
-        if let training = inputs.optional(2), try ShapeSupport.ints(training, "training_mode").contains(where: { $0 != 0 }) {
+        if let training = inputs.optional(2), try training.intValues().contains(where: { $0 != 0 }) {
             let ratio = try inputs.optional(1).map { try $0.doubleValues().first ?? 0 } ?? 0.5
             guard ratio == 0 else {
                 throw OpError("training_mode=true with ratio \(ratio) is not supported (inference only)")
