@@ -46,25 +46,29 @@ public enum NodeNaming {
         return Array(parts.dropLast())
     }
 
-    /// Turns `['', 'm', 'm.transformer', 'm.transformer.h.0']` into `["m", "transformer", "h.0"]`:
-    /// each entry extends the previous one by `.component`, and a component may contain dots.
+    /// Turns `['', 'm', 'm.transformer', 'm.transformer.h.0', 'view_2']` into
+    /// `["m", "transformer", "h.0"]`: the module path. The list starts at the root `''`; each module
+    /// entry extends the previous one by `.component` (a component may contain dots, as `h.0`);
+    /// the dynamo exporter ends the list with the FX node's own name, which is not a module. Lists
+    /// that do not start at the root (ops outside any module) have no scope.
     static func parseNameScopes(_ raw: String) -> [String]? {
         let trimmed = raw.trimmingCharacters(in: " []")
         guard !trimmed.isEmpty else { return [] }
-        var entries: [String] = []
-        for item in trimmed.split(separator: ",") {
-            let entry = String(item).trimmingCharacters(in: " '\"")
-            entries.append(entry)
-        }
+        let entries = trimmed.split(separator: ",", omittingEmptySubsequences: false)
+            .map { String($0).trimmingCharacters(in: " '\"") }
+        guard entries.first == "" else { return [] }
         var result: [String] = []
-        var previous = ""
-        for entry in entries where !entry.isEmpty {
-            if !previous.isEmpty, entry.hasPrefix(previous + ".") {
+        for i in entries.indices.dropFirst() {
+            let previous = entries[i - 1], entry = entries[i]
+            if previous.isEmpty {
+                // A top-level module, unless it is the last entry (then it is the FX node's name).
+                guard i < entries.count - 1, !entry.isEmpty else { break }
+                result.append(entry)
+            } else if entry.hasPrefix(previous + ".") {
                 result.append(String(entry.dropFirst(previous.count + 1)))
             } else {
-                result.append(entry)
+                break
             }
-            previous = entry
         }
         return result
     }

@@ -65,6 +65,13 @@ import TensorCore
         #expect(NodeNaming.scope(name: "node_MatMul_12", metadata: [:]) == [])
         let meta = [NodeNaming.nameScopesKey: "['', 'm', 'm.transformer', 'm.transformer.h.0', 'm.transformer.h.0.attn']"]
         #expect(NodeNaming.scope(name: "node_MatMul_12", metadata: meta) == ["m", "transformer", "h.0", "attn"])
+        // As torch 2.15 writes them: the FX node's name ends the list; ops outside modules have no root.
+        let fx = [NodeNaming.nameScopesKey: "['', 'm', 'm.transformer', 'm.transformer.wte', 'embedding']"]
+        #expect(NodeNaming.scope(name: "node_embedding", metadata: fx) == ["m", "transformer", "wte"])
+        let top = [NodeNaming.nameScopesKey: "['', 'add']"]
+        #expect(NodeNaming.scope(name: "node_add", metadata: top) == [])
+        let hook = [NodeNaming.nameScopesKey: "['_empty_nn_module_stack_from_metadata_hook', 'sym_size_int_6']"]
+        #expect(NodeNaming.scope(name: "node_Shape_2", metadata: hook) == [])
     }
 
     @Test(arguments: [
