@@ -1,0 +1,246 @@
+import GraphIR
+import TensorCore
+
+/// How the output of a broadcasting op (up to three operands) is walked: as rows of
+/// `rowLength` contiguous output elements, inside which each operand either advances by one
+/// element (stride 1) or repeats one element (stride 0).
+///
+/// Axes of size 1 are dropped and neighbouring axes are merged wherever every operand is laid
+/// out the same way across them, so the common cases collapse to a single loop: same shapes
+/// are one row with strides (1, 1); a scalar operand is one row with stride 0; `[B, T, C] + [C]`
+/// is `B·T` rows of `C` with strides (1, 1); `[B, T, C] * [B, T, 1]` is rows of `C` with
+/// strides (1, 0). Only the odometer over the outer axes is generic.
+struct BroadcastLayout {
+    /// The broadcast output shape.
+    let shape: [Int]
+    /// Elements in the output.
+    let count: Int
+    /// Output elements per row (≥ 1 when `count > 0`).
+    let rowLength: Int
+    /// Per operand: 1 when it advances along the row, 0 when it repeats one element.
+    let rowStrides: (Int, Int, Int)
+    /// Merged outer axes, outermost first, and each operand's element stride along them.
+    private let outerDims: [Int]
+    private let outerStrides: ([Int], [Int], [Int])
+
+    /// Lays out the broadcast of `shapes` (one to three of them).
+    /// - Throws: `OpError` naming `op` and every shape when they do not broadcast.
+    init(_ op: String, _ shapes: [[Int]]) throws(OpError) {
+        precondition((1...3).contains(shapes.count), "broadcast layout of \(shapes.count) operands")
+        let shape: [Int]
+        do {
+            shape = try Shape.broadcast(shapes)
+            count = try Shape.elementCount(shape)
+        } catch {
+            let listed = shapes.map { "\($0)" }
+            let joined = listed.dropLast().joined(separator: ", ") + " and " + (listed.last ?? "")
+            throw OpError("\(op): shapes \(joined) do not broadcast")
+        }
+        self.shape = shape
+        var strides = shapes.map { Shape.broadcastStrides($0, to: shape) }
+        while strides.count < 3 { strides.append([Int](repeating: 0, count: shape.count)) }
+
+        // Merge from the innermost axis outwards: axis `d` joins the group inside it when, for
+        // every operand, stepping once along `d` equals stepping through the whole group.
+        var dims: [Int] = []  // innermost first while building
+        var merged: [[Int]] = [[], [], []]
+        for d in stride(from: shape.count - 1, through: 0, by: -1) where shape[d] != 1 {
+            if let last = dims.last,
+                (0..<3).allSatisfy({ strides[$0][d] == merged[$0][merged[$0].count - 1] * last })
+            {
+                dims[dims.count - 1] *= shape[d]
+            } else {
+                dims.append(shape[d])
+                for k in 0..<3 { merged[k].append(strides[k][d]) }
+            }
+        }
+        if dims.isEmpty {
+            rowLength = 1
+            rowStrides = (0, 0, 0)
+            outerDims = []
+            outerStrides = ([], [], [])
+        } else {
+            rowLength = dims[0]
+            rowStrides = (merged[0][0], merged[1][0], merged[2][0])
+            outerDims = dims.dropFirst().reversed()
+            outerStrides = (merged[0].dropFirst().reversed(), merged[1].dropFirst().reversed(),
+                            merged[2].dropFirst().reversed())
+        }
+    }
+
+    /// Calls `body(output, offset0, offset1, offset2)` with the element offsets at the start of
+    /// every row, in output order.
+    @inline(__always)
+    func forEachRow(_ body: (Int, Int, Int, Int) -> Void) {
+        guard count > 0 else { return }
+        let rank = outerDims.count
+        if rank == 0 { return body(0, 0, 0, 0) }
+        let (s0, s1, s2) = outerStrides
+        var index = [Int](repeating: 0, count: rank)
+        var (o0, o1, o2) = (0, 0, 0)
+        for row in 0..<(count / rowLength) {
+            body(row * rowLength, o0, o1, o2)
+            var d = rank - 1
+            while d >= 0 {
+                index[d] += 1
+                o0 += s0[d]
+                o1 += s1[d]
+                o2 += s2[d]
+                if index[d] < outerDims[d] { break }
+                let n = outerDims[d]
+                o0 -= s0[d] * n
+                o1 -= s1[d] * n
+                o2 -= s2[d] * n
+                index[d] = 0
+                d -= 1
+            }
+        }
+    }
+}
+
+/// A new tensor, with allocation failures reported as the op's error.
+func makeOutput(_ op: String, _ dtype: DType, _ shape: [Int]) throws(OpError) -> Tensor {
+    do {
+        return try Tensor(uninitialized: dtype, shape: shape)
+    } catch {
+        throw OpError("\(op): \(error)")
+    }
+}
+
+// MARK: - Binary
+
+/// `out = f(a, b)` over a layout of two operands.
+/// a, b: operand buffers as the layout addresses them; out: `layout.count` elements.
+@inline(__always)
+func binaryRows<A, B, R>(
+    _ layout: BroadcastLayout, _ a: UnsafeBufferPointer<A>, _ b: UnsafeBufferPointer<B>,
+    _ out: UnsafeMutableBufferPointer<R>, _ f: (A, B) -> R
+) {
+    let n = layout.rowLength
+    switch (layout.rowStrides.0, layout.rowStrides.1) {
+    case (1, 1):
+        layout.forEachRow { o, ia, ib, _ in
+            for i in 0..<n { out[o + i] = f(a[ia + i], b[ib + i]) }
+        }
+    case (1, 0):
+        layout.forEachRow { o, ia, ib, _ in
+            let y = b[ib]
+            for i in 0..<n { out[o + i] = f(a[ia + i], y) }
+        }
+    case (0, 1):
+        layout.forEachRow { o, ia, ib, _ in
+            let x = a[ia]
+            for i in 0..<n { out[o + i] = f(x, b[ib + i]) }
+        }
+    default:
+        layout.forEachRow { o, ia, ib, _ in
+            let z = f(a[ia], b[ib])
+            for i in 0..<n { out[o + i] = z }
+        }
+    }
+}
+
+/// `f` applied elementwise to `a` and `b` with NumPy broadcasting; a new tensor of `R`.
+///
+/// Inline so that `f`, written as a closure literal at a call site where the element types are
+/// concrete, is inlined into the loops.
+/// - Throws: `OpError` when the shapes do not broadcast.
+@inline(__always)
+func broadcastBinary<A: TensorElement, B: TensorElement, R: TensorElement>(
+    _ op: String, _ a: Tensor, _ b: Tensor, _ f: (A, B) -> R
+) throws(OpError) -> Tensor {
+    let layout = try BroadcastLayout(op, [a.shape, b.shape])
+    var out = try makeOutput(op, R.dtype, layout.shape)
+    a.withUnsafeBufferPointer(of: A.self) { pa in
+        b.withUnsafeBufferPointer(of: B.self) { pb in
+            out.withUnsafeMutableBufferPointer(of: R.self) { po in binaryRows(layout, pa, pb, po, f) }
+        }
+    }
+    return out
+}
+
+// MARK: - Ternary
+
+/// `out = f(a, b, c)` over a layout of three operands (one loop; rows pick up operands by
+/// stride, which covers Where's usual shapes without more cases).
+@inline(__always)
+func ternaryRows<A, B, C, R>(
+    _ layout: BroadcastLayout, _ a: UnsafeBufferPointer<A>, _ b: UnsafeBufferPointer<B>,
+    _ c: UnsafeBufferPointer<C>, _ out: UnsafeMutableBufferPointer<R>, _ f: (A, B, C) -> R
+) {
+    let n = layout.rowLength
+    let (sa, sb, sc) = layout.rowStrides
+    if (sa, sb, sc) == (1, 1, 1) {
+        layout.forEachRow { o, ia, ib, ic in
+            for i in 0..<n { out[o + i] = f(a[ia + i], b[ib + i], c[ic + i]) }
+        }
+    } else {
+        layout.forEachRow { o, ia, ib, ic in
+            for i in 0..<n { out[o + i] = f(a[ia + i * sa], b[ib + i * sb], c[ic + i * sc]) }
+        }
+    }
+}
+
+// MARK: - Reference
+
+/// The naive broadcast, one output index at a time, for tests of ``BroadcastLayout``.
+/// Returns, for each output element in order, the element offset of each operand.
+func referenceBroadcastOffsets(_ shapes: [[Int]]) throws -> [[Int]] {
+    let out = try Shape.broadcast(shapes)
+    let count = try Shape.elementCount(out)
+    let outStrides = Shape.strides(out)
+    return (0..<count).map { flat in
+        let index = out.indices.map { (flat / outStrides[$0]) % out[$0] }
+        return shapes.map { shape in
+            let own = Shape.strides(shape)
+            let offset = out.count - shape.count
+            return shape.indices.reduce(0) { sum, d in
+                sum + (shape[d] == 1 ? 0 : index[d + offset] * own[d])
+            }
+        }
+    }
+}
+
+// MARK: - ONNX opset < 7 broadcasting
+
+/// Broadcasting of the binary ops before opset 7: without `broadcast=1` the shapes must match;
+/// with it, B is matched against A starting at `axis` (or at A's trailing axes without one).
+struct LegacyBroadcast: Sendable {
+    private enum Mode: Sendable { case numpy, sameShape, axis(Int) }
+    private let mode: Mode
+
+    init(_ context: OpContext) throws {
+        guard context.opset < 7 else {
+            mode = .numpy
+            return
+        }
+        if try context.node.int("broadcast", default: 0) == 0 {
+            mode = .sameShape
+        } else if let axis = try context.node.int("axis") {
+            mode = .axis(axis)
+        } else {
+            mode = .numpy
+        }
+    }
+
+    /// `b` reshaped so that NumPy broadcasting matches it against `a` as the old rules did.
+    func align(_ op: String, _ a: Tensor, _ b: Tensor) throws(OpError) -> Tensor {
+        switch mode {
+        case .numpy:
+            return b
+        case .sameShape:
+            guard a.shape == b.shape || b.count == 1 else {
+                throw OpError("\(op): shapes \(a.shape) and \(b.shape) differ and broadcast is 0")
+            }
+            return b
+        case .axis(let raw):
+            let axis = raw < 0 ? raw + a.rank : raw
+            guard axis >= 0, axis + b.rank <= a.rank else {
+                throw OpError("\(op): B of shape \(b.shape) does not fit A of shape \(a.shape) at axis \(raw)")
+            }
+            let padded = [Int](repeating: 1, count: axis) + b.shape
+                + [Int](repeating: 1, count: a.rank - axis - b.rank)
+            do { return try b.reshaped(padded) } catch { throw OpError("\(op): \(error)") }
+        }
+    }
+}
