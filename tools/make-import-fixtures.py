@@ -289,6 +289,24 @@ def malformed():
          "malformed/duplicate_initializer.onnx")
 
 
+def schema():
+    """Every submessage field reachable from ModelProto, read from onnx's own descriptors:
+    the independent reference for the wire scanner's table."""
+    lines, seen, todo = [], set(), [onnx.ModelProto.DESCRIPTOR]
+    while todo:
+        d = todo.pop()
+        if d.full_name in seen:
+            continue
+        seen.add(d.full_name)
+        for f in d.fields:
+            if f.message_type is not None:
+                lines.append(f"{d.full_name[5:]} {f.number} {f.message_type.full_name[5:]}")
+                todo.append(f.message_type)
+    with open(os.path.join(ROOT, "schema.txt"), "w") as out:
+        out.write("# message field submessage (onnx %s)\n" % onnx.__version__)
+        out.write("\n".join(sorted(lines)) + "\n")
+
+
 def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
@@ -301,6 +319,7 @@ def main():
     tensor_files()
     external()
     malformed()
+    schema()
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
     print(f"wrote {ROOT} ({total} bytes)")
 

@@ -16,6 +16,40 @@ enum WireMessage: UInt8 {
     case tensorAnnotation, segment, nodeDeviceConfiguration, shardingSpec, shardedDim
     case simpleShardedDim, intIntListEntry, deviceConfiguration
 
+    /// The onnx.proto name, for error messages.
+    var protoName: String {
+        switch self {
+        case .model: "ModelProto"
+        case .graph: "GraphProto"
+        case .node: "NodeProto"
+        case .attribute: "AttributeProto"
+        case .tensor: "TensorProto"
+        case .sparseTensor: "SparseTensorProto"
+        case .valueInfo: "ValueInfoProto"
+        case .type: "TypeProto"
+        case .typeTensor: "TypeProto.Tensor"
+        case .typeSequence: "TypeProto.Sequence"
+        case .typeMap: "TypeProto.Map"
+        case .typeOptional: "TypeProto.Optional"
+        case .typeSparseTensor: "TypeProto.SparseTensor"
+        case .typeOpaque: "TypeProto.Opaque"
+        case .tensorShape: "TensorShapeProto"
+        case .dimension: "TensorShapeProto.Dimension"
+        case .trainingInfo: "TrainingInfoProto"
+        case .function: "FunctionProto"
+        case .stringStringEntry: "StringStringEntryProto"
+        case .operatorSetId: "OperatorSetIdProto"
+        case .tensorAnnotation: "TensorAnnotation"
+        case .segment: "TensorProto.Segment"
+        case .nodeDeviceConfiguration: "NodeDeviceConfigurationProto"
+        case .shardingSpec: "ShardingSpecProto"
+        case .shardedDim: "ShardedDimProto"
+        case .simpleShardedDim: "SimpleShardedDimProto"
+        case .intIntListEntry: "IntIntListEntryProto"
+        case .deviceConfiguration: "DeviceConfigurationProto"
+        }
+    }
+
     /// The message type of `field` when it is a submessage field of `self`, else nil.
     func child(_ field: UInt64) -> WireMessage? {
         switch (self, field) {
@@ -150,7 +184,7 @@ enum WireScanner {
             let tag = try varint(frame.end)
             let field = tag >> 3
             guard field != 0, field <= 0x1FFF_FFFF else {
-                throw malformed(tagStart, "invalid field number \(field) in \(frame.message)")
+                throw malformed(tagStart, "invalid field number \(field) in \(frame.message.protoName)")
             }
             switch tag & 7 {
             case 0:
@@ -158,14 +192,15 @@ enum WireScanner {
             case 1, 5:
                 let width = tag & 7 == 1 ? 8 : 4
                 guard frame.end - position >= width else {
-                    throw malformed(tagStart, "field \(field) of \(frame.message) needs \(width) bytes past the end")
+                    throw malformed(tagStart, "field \(field) of \(frame.message.protoName) needs \(width) bytes, "
+                        + "but only \(frame.end - position) remain")
                 }
                 position += width
             case 2:
                 let lengthStart = position
                 let length = try varint(frame.end)
                 guard length <= UInt64(frame.end - position) else {
-                    throw malformed(tagStart, "field \(field) of \(frame.message) has length \(length), "
+                    throw malformed(tagStart, "field \(field) of \(frame.message.protoName) has length \(length), "
                         + "but only \(frame.end - position) bytes remain")
                 }
                 let contentStart = position
@@ -200,9 +235,9 @@ enum WireScanner {
                 }
                 stack.append(Frame(message: child, end: contentEnd, role: role))
             case 3, 4:
-                throw malformed(tagStart, "field \(field) of \(frame.message) is a group, which ONNX never uses")
+                throw malformed(tagStart, "field \(field) of \(frame.message.protoName) is a group, which ONNX never uses")
             default:
-                throw malformed(tagStart, "field \(field) of \(frame.message) has invalid wire type \(tag & 7)")
+                throw malformed(tagStart, "field \(field) of \(frame.message.protoName) has invalid wire type \(tag & 7)")
             }
         }
     }
