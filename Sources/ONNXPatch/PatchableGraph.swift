@@ -1,6 +1,7 @@
 import Kernels
 import Interpreter
 import ONNXImport
+import Patching
 import TensorCore
 
 /// An exported model loaded once and run many times.
@@ -17,6 +18,8 @@ public final class PatchableGraph {
     public let producer: String
     /// Plans by the extra values they fetch beyond the graph outputs.
     private var plans: [[ValueID]: Plan] = [:]
+    /// Patched plans by patch identities and probes (see `patchedPlan`).
+    var patchedPlans: [[String]: PatchedPlan] = [:]
 
     /// Loads and verifies the model at `path`.
     ///

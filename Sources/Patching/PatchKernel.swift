@@ -106,3 +106,27 @@ public enum PatchKernel {
         return result
     }
 }
+
+extension PatchKernel {
+    /// The indexed region of `tensor` as a tensor of the region's shape.
+    public static func extract(region: Region, from tensor: Tensor) throws(PatchError) -> Tensor {
+        let offsets = offsets(of: region, in: tensor.shape)
+        let size = tensor.dtype.byteSize
+        var result: Tensor
+        do {
+            result = try Tensor(uninitialized: tensor.dtype, shape: region.shape)
+        } catch {
+            throw .badArgument(spec: "region", reason: "\(error)")
+        }
+        tensor.withUnsafeRawBytes { source in
+            guard let from = source.baseAddress else { return }
+            result.withUnsafeMutableRawBytes { bytes in
+                guard let base = bytes.baseAddress else { return }
+                for (k, offset) in offsets.enumerated() {
+                    (base + k * size).copyMemory(from: from + offset * size, byteCount: size)
+                }
+            }
+        }
+        return result
+    }
+}

@@ -16,14 +16,19 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Only nodes whose name or scope path matches this glob (* and ?).")
     var filter: String?
 
+    @OptionGroup var patch: PatchOptions
+
     func run() throws {
         let model = try PatchableGraph(path: self.model)
+        let patches = try patch.patches()
+        // With --patch, show the rewritten graph: the inserted patch nodes and the moved consumers.
+        let graph = patches.isEmpty ? model.graph : try model.patchedGraph(patches: patches).graph
         let glob = filter.map(Glob.init)
-        let nodes = model.graph.nodes.filter { node in glob.map { node.matches($0) } ?? true }
+        let nodes = graph.nodes.filter { node in glob.map { node.matches($0) } ?? true }
         if json {
-            print(try InspectPrinter.json(model.graph, nodes: nodes))
+            print(try InspectPrinter.json(graph, nodes: nodes))
         } else {
-            print(InspectPrinter.text(model, nodes: nodes), terminator: "")
+            print(InspectPrinter.text(model, graph: graph, nodes: nodes), terminator: "")
         }
     }
 }

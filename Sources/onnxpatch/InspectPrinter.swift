@@ -60,8 +60,7 @@ enum InspectPrinter {
         return dtype + "[" + shape.map(\.description).joined(separator: ",") + "]"
     }
 
-    static func text(_ model: PatchableGraph, nodes: [Node]) -> String {
-        let graph = model.graph
+    static func text(_ model: PatchableGraph, graph: Graph, nodes: [Node]) -> String {
         var out = "\(model.path): \(graph.nodes.count) nodes, \(graph.initializers.count) initializers"
         let opsets = graph.opsetImports.sorted { $0.key < $1.key }
             .map { "\($0.key.isEmpty ? "ai.onnx" : $0.key) \($0.value)" }.joined(separator: ", ")

@@ -37,10 +37,10 @@ enum OutputWriter {
     }
 
     static func write(
-        outputs: [(name: String, tensor: Tensor)], to directory: String, modelPath: String, modelSHA256: String
+        _ result: RunResult, to directory: String, modelPath: String, modelSHA256: String, patches: [String]
     ) throws -> Manifest {
-        for (name, tensor) in outputs where tensor.dtype == .bfloat16 {
-            throw CLIError(message: "output '\(name)' is bfloat16, which .npy cannot hold", code: 1)
+        for (name, tensor) in result.outputs + result.probes.map({ ($0.key, $0.tensor) }) where tensor.dtype == .bfloat16 {
+            throw CLIError(message: "'\(name)' is bfloat16, which .npy cannot hold", code: 1)
         }
         let fm = FileManager.default
         do {
@@ -52,14 +52,16 @@ enum OutputWriter {
         try? fm.removeItem(atPath: manifestPath)
         var taken: Set<String> = []
         var written: [String] = []
-        var manifest = Manifest(model: ModelEntry(path: modelPath, sha256: modelSHA256), outputs: [:], probes: [:], patches: [])
+        var manifest = Manifest(model: ModelEntry(path: modelPath, sha256: modelSHA256), outputs: [:], probes: [:], patches: patches)
         do {
-            for (name, tensor) in outputs {
-                let file = fileName(for: name, taken: &taken)
+            func save(_ name: String, _ tensor: Tensor, prefix: String) throws -> Entry {
+                let file = fileName(for: prefix + name, taken: &taken)
                 try NPY.write(tensor, path: directory + "/" + file)
                 written.append(directory + "/" + file)
-                manifest.outputs[name] = Entry(file: file, dtype: tensor.dtype.name, shape: tensor.shape)
+                return Entry(file: file, dtype: tensor.dtype.name, shape: tensor.shape)
             }
+            for (name, tensor) in result.outputs { manifest.outputs[name] = try save(name, tensor, prefix: "") }
+            for (key, tensor) in result.probes { manifest.probes[key] = try save(key, tensor, prefix: "probe-") }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(manifest).write(to: URL(fileURLWithPath: manifestPath), options: .atomic)

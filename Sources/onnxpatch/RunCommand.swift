@@ -5,40 +5,38 @@ import ONNXPatch
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a model and write its outputs as .npy files with a manifest.json.")
+        abstract: "Run a model, optionally patched, and write its outputs and probes as .npy files with a manifest.json.")
 
     @Argument(help: "The .onnx file.")
     var model: String
 
-    @Option(name: .customLong("input"), help: "NAME=FILE, FILE a .npy or a TensorProto .pb; once per graph input.")
-    var inputs: [String] = []
+    @OptionGroup var input: InputOptions
+    @OptionGroup var patch: PatchOptions
 
-    @Option(help: "Folder for the outputs and manifest.json (created if missing).")
+    @Option(name: .customLong("probe"), help: "Record the final value of TARGET (node, node:k, value or glob); repeatable.")
+    var probes: [String] = []
+
+    @Option(help: "Folder for the outputs, probes and manifest.json (created if missing).")
     var out: String
 
-    @Option(help: "Threads for matrix products and parallel kernels (default: all cores).")
-    var threads: Int?
-
     func run() throws {
-        if let threads {
-            guard threads >= 1 else { throw CLIError(message: "--threads must be at least 1, got \(threads)") }
-            PatchableGraph.setThreads(threads)
-        }
-        var feeds: [String: Tensor] = [:]
-        for argument in inputs {
-            let (name, tensor) = try InputFile.parse(argument)
-            guard feeds[name] == nil else { throw CLIError(message: "--input '\(name)' is given twice") }
-            feeds[name] = tensor
-        }
+        let feeds = try input.feeds()
+        let texts = try patch.texts()
+        let patches = try texts.map { try Patch($0) }
         let model = try PatchableGraph(path: self.model)
         let started = Date()
-        let outputs = try model.run(feeds)
+        let result = try model.run(feeds, patches: patches, probes: probes)
         let seconds = Date().timeIntervalSince(started)
         let manifest = try OutputWriter.write(
-            outputs: outputs, to: out, modelPath: self.model, modelSHA256: try SHA256.hex(ofFile: self.model))
-        print("ran \(self.model) in \(String(format: "%.3f", seconds)) s; wrote \(manifest.outputs.count) output\(manifest.outputs.count == 1 ? "" : "s") to \(out)/")
-        for (name, tensor) in outputs {
-            print("  \(name)  \(tensor.dtype)\(tensor.shape)  -> \(manifest.outputs[name]?.file ?? "")")
+            result, to: out, modelPath: self.model, modelSHA256: try SHA256.hex(ofFile: self.model), patches: texts)
+        let n = manifest.outputs.count, p = manifest.probes.count
+        print("ran \(self.model) in \(String(format: "%.3f", seconds)) s with \(patches.count) patch\(patches.count == 1 ? "" : "es"); "
+              + "wrote \(n) output\(n == 1 ? "" : "s") and \(p) probe\(p == 1 ? "" : "s") to \(out)/")
+        for (name, tensor) in result.outputs {
+            print("  output \(name)  \(tensor.dtype)\(tensor.shape)  -> \(manifest.outputs[name]?.file ?? "")")
+        }
+        for (key, tensor) in result.probes {
+            print("  probe \(key)  \(tensor.dtype)\(tensor.shape)  -> \(manifest.probes[key]?.file ?? "")")
         }
     }
 }
