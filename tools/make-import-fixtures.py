@@ -140,7 +140,7 @@ def initializers_as_inputs():
     g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "old",
                           [vinfo("x", TensorProto.FLOAT, [1, 2]), vinfo("w", TensorProto.FLOAT, [2, 2])],
                           [vinfo("y", TensorProto.FLOAT, [1, 2])], [w])
-    save(model(g, opsets=[helper.make_opsetid("", 9)], ir_version=3), "initializers_as_inputs.onnx")
+    save(model(g, opsets=[helper.make_opsetid("ai.onnx", 9)], ir_version=3), "initializers_as_inputs.onnx")
 
 
 def names():
@@ -154,6 +154,7 @@ def names():
         helper.make_node("Neg", ["d1"], ["d2"], name="dup"),
         helper.make_node("Neg", ["d2"], ["d3"], name="dup#2"),
         helper.make_node("MatMul", ["d3", "x"], ["mm"], name="node_MatMul_12"),
+        helper.make_node("Clip", ["mm", "", "x"], ["clipped"], name="clip"),  # "" = omitted input
     ]
     for key, value in [("pkg.torch.onnx.name_scopes",
                         "['', 'm', 'm.transformer', 'm.transformer.h.0', 'm.transformer.h.0.attn']"),
@@ -283,6 +284,9 @@ def malformed():
     m = graph_model([helper.make_node("Relu", ["x"], ["y"], name="blank")])
     m.graph.node[0].op_type = ""
     save(m, "malformed/no_op_type.onnx")
+    m = graph_model([helper.make_node("Relu", ["x"], ["y"], name="valueless")])
+    m.graph.node[0].attribute.add(name="alpha")  # neither a type nor a value
+    save(m, "malformed/empty_attribute.onnx")
     save(graph_model([helper.make_node("Relu", ["x"], ["y"])],
                      inits=[tensor("w", TensorProto.FLOAT, [1], float_data=[1]),
                             tensor("w", TensorProto.FLOAT, [1], float_data=[2])]),

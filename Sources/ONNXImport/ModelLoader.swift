@@ -141,7 +141,7 @@ func withUnpacked<R>(
 ) throws(ImportError) -> R {
     let allocator = UnsafeMutablePointer<OnnxBudgetAllocator>.allocate(capacity: 1)
     defer { allocator.deallocate() }
-    onnx_budget_allocator_init(allocator, budget)
+    onnx_budget_allocator_init(allocator, max(budget, 0))
     // `base` is the first member, so the struct's address is the ProtobufCAllocator's.
     let base = UnsafeMutableRawPointer(allocator).assumingMemoryBound(to: ProtobufCAllocator.self)
     guard let model = onnx__model_proto__unpack(base, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))

@@ -1,6 +1,12 @@
 import COnnxProto
 import TensorCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Bytes of a tensor's `raw_data` that stayed in the mapped file (see ``WireScan/strippedModel(_:)``).
 struct MappedBytes {
     var file: MappedFile
@@ -284,9 +290,3 @@ final class TensorDecoder {
         return Int(text)
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

@@ -29,7 +29,7 @@ public enum TensorProtoFile {
         let budget = options.memoryBudget ?? ModelLoader.defaultMemoryBudget(forBytes: bytes.count)
         let allocator = UnsafeMutablePointer<OnnxBudgetAllocator>.allocate(capacity: 1)
         defer { allocator.deallocate() }
-        onnx_budget_allocator_init(allocator, budget)
+        onnx_budget_allocator_init(allocator, max(budget, 0))
         let base = UnsafeMutableRawPointer(allocator).assumingMemoryBound(to: ProtobufCAllocator.self)
         guard let proto = onnx__tensor_proto__unpack(base, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
         else {

@@ -74,6 +74,7 @@ import Testing
         ("no_graph.onnx", ["ModelProto.graph"]),
         ("no_opset.onnx", ["ModelProto.opset_import"]),
         ("no_op_type.onnx", ["node 'blank'", "NodeProto.op_type"]),
+        ("empty_attribute.onnx", ["node 'valueless'", "attribute 'alpha'", "neither a type nor a value"]),
     ])
     func lyingOrIncompleteDeclarations(file: String, fragments: [String]) {
         expectLoadError(fixture("malformed/" + file), fragments)
@@ -95,5 +96,20 @@ import Testing
         var options = ImportOptions()
         options.memoryBudget = 256
         expectLoadError(fixture("storage_forms.onnx"), ["memory budget of 256 bytes"], options: options)
+    }
+}
+
+@Suite struct TensorProtoFileErrorTests {
+    @Test func missingEmptyAndModelInsteadOfTensor() {
+        for (path, fragment) in [
+            (fixture("missing.pb"), "No such file"), (fixture("malformed/empty.onnx"), "empty"),
+            // A model file is not a TensorProto: its graph field (7) is int64_data there, and
+            // protobuf-c refuses the mismatch.
+            (fixture("simple.onnx"), "TensorProto"),
+        ] {
+            let error = importError { () throws(ImportError) in try TensorProtoFile.load(path: path) }
+            #expect(error?.description.hasPrefix(path + ": ") == true)
+            #expect(error?.description.contains(fragment) == true, "\(String(describing: error))")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GraphIR
 import TensorCore
 import Testing
@@ -137,7 +138,7 @@ import Testing
         #expect(graph[w].name == "w")
         #expect(tensor.scalars(as: Float.self) == [1, 2, 3, 4])
         #expect(graph.nodes[0].inputs == [graph.inputs[0], w])
-        #expect(graph.opsetImports == ["": 9])
+        #expect(graph.opsetImports == ["": 9])  // written as domain "ai.onnx"
     }
 
     @Test func nodeNamesAndScopes() throws {
@@ -147,7 +148,7 @@ import Testing
             "relu_out",  // nameless: its first output
             "Sink_2",  // nameless and first output "": <OpType>_<index>
             "dup", "dup#3", "dup#2",  // "dup#2" is taken by a later node, so the duplicate skips it
-            "node_MatMul_12",
+            "node_MatMul_12", "clip",
         ])
         #expect(graph.nodes[0].scope == ["transformer", "h.0", "attn"])
         #expect(graph.nodes[1].scope == [])
@@ -155,6 +156,9 @@ import Testing
         #expect(dynamo.scope == ["m", "transformer", "h.0", "attn"])
         #expect(dynamo.metadata["pkg.torch.onnx.class_hierarchy"] == "['Model', 'Attention']")
         #expect(dynamo.metadata.count == 2)
+        // An omitted input ("") is nil; the others are the values of their names.
+        let clip = graph.nodes[7]
+        #expect(clip.inputs == [graph.nodes[6].outputs[0], nil, graph.inputs[0]])
         // The omitted output "" keeps its position with a value of its own.
         let sink = graph.nodes[2]
         #expect(sink.outputs.count == 2)
@@ -192,5 +196,40 @@ import Testing
         }
         #expect(error?.description.contains("feed.pb") == true)
         #expect(error?.description.contains("truncated varint") == true)
+    }
+}
+
+/// The mapping's lifetime, observed in /proc/self/maps on a private copy of the model.
+@Suite struct MappingLifetimeTests {
+    private func mapped(_ path: String) throws -> Bool {
+        // procfs files report size 0, so read to the end rather than by size.
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/maps"))
+        defer { try? handle.close() }
+        return String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self).contains(path)
+    }
+
+    @Test func mappingLivesAsLongAsABorrowingTensor() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("model.onnx").path
+        try FileManager.default.copyItem(atPath: fixture("simple.onnx"), toPath: path)
+
+        var tensor: Tensor?
+        do {
+            let graph = try ModelLoader.load(path: path).graph
+            #expect(try mapped(path))
+            tensor = graph.initializers.first { graph[$0.key].name == "aligned" }?.value
+        }
+        #expect(try mapped(path))  // only the borrowed tensor keeps it
+        #expect(tensor?.storage.isOwned == false)
+        tensor = nil
+        #expect(try !mapped(path))
+
+        // A model whose tensors are all copies releases the mapping as soon as loading ends.
+        let copyOnly = folder.appendingPathComponent("storage.onnx").path
+        try FileManager.default.copyItem(atPath: fixture("initializers_as_inputs.onnx"), toPath: copyOnly)
+        let model = try ModelLoader.load(path: copyOnly)
+        #expect(model.graph.initializers.count == 1)
+        #expect(try !mapped(copyOnly))
     }
 }
