@@ -284,6 +284,11 @@ def malformed():
     m = graph_model([helper.make_node("Relu", ["x"], ["y"], name="blank")])
     m.graph.node[0].op_type = ""
     save(m, "malformed/no_op_type.onnx")
+    m = graph_model([helper.make_node("Add", ["x", "sparse_w"], ["y"])])
+    m.graph.sparse_initializer.append(helper.make_sparse_tensor(
+        helper.make_tensor("sparse_w", TensorProto.FLOAT, [1], [5.0]),
+        helper.make_tensor("sparse_w_indices", TensorProto.INT64, [1], [0]), [1]))
+    save(m, "malformed/sparse_initializer.onnx")
     m = graph_model([helper.make_node("Relu", ["x"], ["y"], name="valueless")])
     m.graph.node[0].attribute.add(name="alpha")  # neither a type nor a value
     save(m, "malformed/empty_attribute.onnx")

@@ -133,22 +133,41 @@ func directory(of path: String) -> String {
     return folder.isEmpty ? "/" : folder
 }
 
+/// A protobuf-c allocator with a byte budget (COnnxProto's `OnnxBudgetAllocator`), for one
+/// unpack and the matching `free_unpacked`.
+final class BudgetAllocator {
+    private let state: UnsafeMutablePointer<OnnxBudgetAllocator>
+    let budget: Int
+
+    init(budget: Int) {
+        self.budget = max(budget, 0)
+        state = .allocate(capacity: 1)
+        onnx_budget_allocator_init(state, self.budget)
+    }
+
+    deinit { state.deallocate() }
+
+    /// What protobuf-c receives: `base` is the first member, so the struct's address is its own.
+    var base: UnsafeMutablePointer<ProtobufCAllocator> {
+        UnsafeMutableRawPointer(state).assumingMemoryBound(to: ProtobufCAllocator.self)
+    }
+
+    /// True when a request was refused for going over the budget.
+    var exceeded: Bool { state.pointee.exceeded != 0 }
+}
+
 /// Runs protobuf-c's `onnx__model_proto__unpack` under a budget allocator, hands the message to
 /// `body`, and frees it with the same allocator whatever `body` does.
 func withUnpacked<R>(
     _ bytes: UnsafeRawBufferPointer, budget: Int, path: String,
     _ body: (UnsafePointer<Onnx__ModelProto>) throws(ImportError) -> R
 ) throws(ImportError) -> R {
-    let allocator = UnsafeMutablePointer<OnnxBudgetAllocator>.allocate(capacity: 1)
-    defer { allocator.deallocate() }
-    onnx_budget_allocator_init(allocator, max(budget, 0))
-    // `base` is the first member, so the struct's address is the ProtobufCAllocator's.
-    let base = UnsafeMutableRawPointer(allocator).assumingMemoryBound(to: ProtobufCAllocator.self)
-    guard let model = onnx__model_proto__unpack(base, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    else {
-        if allocator.pointee.exceeded != 0 { throw .memoryBudgetExceeded(path: path, budget: budget) }
+    let allocator = BudgetAllocator(budget: budget)
+    let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    guard let model = onnx__model_proto__unpack(allocator.base, bytes.count, data) else {
+        if allocator.exceeded { throw .memoryBudgetExceeded(path: path, budget: allocator.budget) }
         throw .notAValidModel(path: path)
     }
-    defer { onnx__model_proto__free_unpacked(model, base) }
+    defer { onnx__model_proto__free_unpacked(model, allocator.base) }
     return try body(model)
 }

@@ -27,16 +27,13 @@ public enum TensorProtoFile {
         guard bytes.count > 0 else { throw .emptyFile(path: source) }
         _ = try WireScanner.scan(bytes, root: .tensor, maxDepth: options.maxNestingDepth, path: source)
         let budget = options.memoryBudget ?? ModelLoader.defaultMemoryBudget(forBytes: bytes.count)
-        let allocator = UnsafeMutablePointer<OnnxBudgetAllocator>.allocate(capacity: 1)
-        defer { allocator.deallocate() }
-        onnx_budget_allocator_init(allocator, max(budget, 0))
-        let base = UnsafeMutableRawPointer(allocator).assumingMemoryBound(to: ProtobufCAllocator.self)
-        guard let proto = onnx__tensor_proto__unpack(base, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-        else {
-            if allocator.pointee.exceeded != 0 { throw .memoryBudgetExceeded(path: source, budget: budget) }
+        let allocator = BudgetAllocator(budget: budget)
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let proto = onnx__tensor_proto__unpack(allocator.base, bytes.count, data) else {
+            if allocator.exceeded { throw .memoryBudgetExceeded(path: source, budget: allocator.budget) }
             throw .unsupported(path: source, what: "not a valid ONNX TensorProto (protobuf parse failed)")
         }
-        defer { onnx__tensor_proto__free_unpacked(proto, base) }
+        defer { onnx__tensor_proto__free_unpacked(proto, allocator.base) }
         let name = cString(proto.pointee.name)
         let decoder = TensorDecoder(path: source, directory: directory, maxTensorBytes: options.maxTensorBytes)
         let tensor = try decoder.decode(proto, what: name.isEmpty ? "tensor" : "tensor '\(name)'")

@@ -74,6 +74,7 @@ import Testing
         ("no_graph.onnx", ["ModelProto.graph"]),
         ("no_opset.onnx", ["ModelProto.opset_import"]),
         ("no_op_type.onnx", ["node 'blank'", "NodeProto.op_type"]),
+        ("sparse_initializer.onnx", ["sparse_initializer 'sparse_w'", "not supported"]),
         ("empty_attribute.onnx", ["node 'valueless'", "attribute 'alpha'", "neither a type nor a value"]),
     ])
     func lyingOrIncompleteDeclarations(file: String, fragments: [String]) {
