@@ -14,7 +14,9 @@ func cString(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
 }
 
 /// A repeated message field as Swift pointers (protobuf-c never stores NULL elements).
-func cMessages<T>(_ pointer: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?, _ count: Int) -> [UnsafeMutablePointer<T>] {
+func cMessages<T>(_ pointer: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?, _ count: Int)
+    -> [UnsafeMutablePointer<T>]
+{
     guard let pointer, count > 0 else { return [] }
     return UnsafeBufferPointer(start: pointer, count: count).compactMap { $0 }
 }
@@ -38,7 +40,9 @@ func cBytesString(_ data: ProtobufCBinaryData) -> String {
 }
 
 /// `StringStringEntryProto` list as pairs, in file order.
-func cEntries(_ pointer: UnsafeMutablePointer<UnsafeMutablePointer<Onnx__StringStringEntryProto>?>?, _ count: Int)
+func cEntries(
+    _ pointer: UnsafeMutablePointer<UnsafeMutablePointer<Onnx__StringStringEntryProto>?>?, _ count: Int
+)
     -> [(key: String, value: String)]
 {
     cMessages(pointer, count).map { (cString($0.pointee.key), cString($0.pointee.value)) }

@@ -45,7 +45,9 @@ struct GraphBuilder {
         }
         for info in cMessages(g.input, g.n_input) {
             let name = cString(info.pointee.name)
-            guard !name.isEmpty else { throw .missingField(path: path, field: "ValueInfoProto.name", context: "graph input") }
+            guard !name.isEmpty else {
+                throw .missingField(path: path, field: "ValueInfoProto.name", context: "graph input")
+            }
             let id = value(name)
             annotate(id, with: info)
             if !initializerNames.contains(name) { graph.inputs.append(id) }
@@ -58,28 +60,37 @@ struct GraphBuilder {
             let tensor = try decoder.decode(proto, what: "initializer '\(name)'", mapped: mapped[index])
             let id = value(name)
             guard graph.initializers[id] == nil else {
-                throw .invalidGraph(path: path, .definedTwice(value: name, first: "initializer", second: "initializer"))
+                throw .invalidGraph(
+                    path: path, .definedTwice(value: name, first: "initializer", second: "initializer"))
             }
             graph.initializers[id] = tensor
             graph[id].dtype = tensor.dtype
             graph[id].shape = tensor.shape.map { .known($0) }
         }
         if g.n_sparse_initializer > 0 {
-            let name = cString(cMessages(g.sparse_initializer, g.n_sparse_initializer).first?.pointee.values?.pointee.name)
-            throw .unsupported(path: path, what: "sparse_initializer '\(name)': sparse initializers are not supported")
+            let name = cString(
+                cMessages(g.sparse_initializer, g.n_sparse_initializer).first?.pointee.values?.pointee.name)
+            throw .unsupported(
+                path: path, what: "sparse_initializer '\(name)': sparse initializers are not supported")
         }
 
         let nodeProtos = cMessages(g.node, g.n_node)
-        let names = NodeNaming.uniqueNames(raw: nodeProtos.map { n in
-            (cString(n.pointee.name), cStrings(n.pointee.output, n.pointee.n_output).first ?? "", cString(n.pointee.op_type))
-        })
+        let names = NodeNaming.uniqueNames(
+            raw: nodeProtos.map { n in
+                (
+                    cString(n.pointee.name), cStrings(n.pointee.output, n.pointee.n_output).first ?? "",
+                    cString(n.pointee.op_type)
+                )
+            })
         for (proto, name) in zip(nodeProtos, names) {
             graph.nodes.append(try node(proto, name: name))
         }
 
         for info in cMessages(g.output, g.n_output) {
             let name = cString(info.pointee.name)
-            guard !name.isEmpty else { throw .missingField(path: path, field: "ValueInfoProto.name", context: "graph output") }
+            guard !name.isEmpty else {
+                throw .missingField(path: path, field: "ValueInfoProto.name", context: "graph output")
+            }
             let id = value(name)
             annotate(id, with: info)
             graph.outputs.append(id)
@@ -90,10 +101,14 @@ struct GraphBuilder {
         return graph
     }
 
-    private mutating func node(_ proto: UnsafeMutablePointer<Onnx__NodeProto>, name: String) throws(ImportError) -> Node {
+    private mutating func node(_ proto: UnsafeMutablePointer<Onnx__NodeProto>, name: String)
+        throws(ImportError) -> Node
+    {
         let n = proto.pointee
         let opType = cString(n.op_type)
-        guard !opType.isEmpty else { throw .missingField(path: path, field: "NodeProto.op_type", context: "node '\(name)'") }
+        guard !opType.isEmpty else {
+            throw .missingField(path: path, field: "NodeProto.op_type", context: "node '\(name)'")
+        }
         let domain = cString(n.domain)
         let inputs: [ValueID?] = cStrings(n.input, n.n_input).map { $0.isEmpty ? nil : value($0) }
         // An omitted optional output ("") still holds its position; it gets a value of its own
@@ -107,16 +122,21 @@ struct GraphBuilder {
         for attribute in cMessages(n.attribute, n.n_attribute) {
             let attributeName = cString(attribute.pointee.name)
             guard !attributeName.isEmpty else {
-                throw .missingField(path: path, field: "AttributeProto.name", context: "node '\(name)' (\(opType))")
+                throw .missingField(
+                    path: path, field: "AttributeProto.name", context: "node '\(name)' (\(opType))")
             }
             guard attributes[attributeName] == nil else {
-                throw .invalidAttribute(path: path, node: name, attribute: attributeName, reason: "appears twice")
+                throw .invalidAttribute(
+                    path: path, node: name, attribute: attributeName, reason: "appears twice")
             }
-            attributes[attributeName] = try self.attribute(attribute, name: attributeName, node: name, opType: opType)
+            attributes[attributeName] = try self.attribute(
+                attribute, name: attributeName, node: name, opType: opType)
         }
         return Node(
-            name: name, opType: opType, domain: domain == "ai.onnx" ? "" : domain, inputs: inputs, outputs: outputs,
-            attributes: attributes, metadata: metadata, scope: NodeNaming.scope(name: name, metadata: metadata))
+            name: name, opType: opType, domain: domain == "ai.onnx" ? "" : domain, inputs: inputs,
+            outputs: outputs,
+            attributes: attributes, metadata: metadata,
+            scope: NodeNaming.scope(name: name, metadata: metadata))
     }
 
     private func attribute(
@@ -130,10 +150,13 @@ struct GraphBuilder {
         var type = a.has_type != 0 ? Int(a.type.rawValue) : 0
         if type == 0 {
             // Files from before IR version 3 have no `type`: infer it from the field that is set.
-            type = a.has_f != 0 ? 1 : a.has_i != 0 ? 2 : a.has_s != 0 ? 3 : a.t != nil ? 4 : a.g != nil ? 5
-                : a.n_floats > 0 ? 6 : a.n_ints > 0 ? 7 : a.n_strings > 0 ? 8 : a.n_tensors > 0 ? 9
-                : a.n_graphs > 0 ? 10 : a.sparse_tensor != nil ? 11 : a.n_sparse_tensors > 0 ? 12
-                : a.tp != nil ? 13 : a.n_type_protos > 0 ? 14 : 0
+            let set: [(isSet: Bool, type: Int)] = [
+                (a.has_f != 0, 1), (a.has_i != 0, 2), (a.has_s != 0, 3), (a.t != nil, 4), (a.g != nil, 5),
+                (a.n_floats > 0, 6), (a.n_ints > 0, 7), (a.n_strings > 0, 8), (a.n_tensors > 0, 9),
+                (a.n_graphs > 0, 10), (a.sparse_tensor != nil, 11), (a.n_sparse_tensors > 0, 12),
+                (a.tp != nil, 13), (a.n_type_protos > 0, 14),
+            ]
+            type = set.first { $0.isSet }?.type ?? 0
             guard type != 0 else { throw fail("has neither a type nor a value") }
         }
         switch type {

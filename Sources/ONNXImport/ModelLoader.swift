@@ -51,10 +51,12 @@ public enum ModelLoader {
     /// ```
     ///
     /// - Throws: ``ImportError``, whose description names the file and the culprit.
-    public static func load(path: String, options: ImportOptions = .init()) throws(ImportError) -> LoadedModel {
+    public static func load(path: String, options: ImportOptions = .init()) throws(ImportError) -> LoadedModel
+    {
         let file = try MappedFile(path: path)
         guard file.count > 0 else { throw .emptyFile(path: path) }
-        let scan = try WireScanner.scan(file.bytes, root: .model, maxDepth: options.maxNestingDepth, path: path)
+        let scan = try WireScanner.scan(
+            file.bytes, root: .model, maxDepth: options.maxNestingDepth, path: path)
         guard scan.nodeCount <= options.maxNodes else {
             throw .tooManyNodes(path: path, count: scan.nodeCount, limit: options.maxNodes)
         }
@@ -69,18 +71,23 @@ public enum ModelLoader {
             buffer.copyBytes(from: bytes)
             stripped = buffer
             input = UnsafeRawBufferPointer(buffer)
-            for (index, range) in scan.strippedRawData { mapped[index] = MappedBytes(file: file, range: range) }
+            for (index, range) in scan.strippedRawData {
+                mapped[index] = MappedBytes(file: file, range: range)
+            }
         }
         let budget = options.memoryBudget ?? defaultMemoryBudget(forBytes: input.count)
         let decoder = TensorDecoder(
             path: path, directory: directory(of: path), maxTensorBytes: options.maxTensorBytes)
 
-        let loaded = try withUnpacked(input, budget: budget, path: path) { (model) throws(ImportError) -> LoadedModel in
+        let loaded = try withUnpacked(input, budget: budget, path: path) {
+            (model) throws(ImportError) -> LoadedModel in
             let m = model.pointee
             guard m.has_ir_version != 0 else {
                 throw .missingField(path: path, field: "ModelProto.ir_version", context: "")
             }
-            guard let graphProto = m.graph else { throw .missingField(path: path, field: "ModelProto.graph", context: "") }
+            guard let graphProto = m.graph else {
+                throw .missingField(path: path, field: "ModelProto.graph", context: "")
+            }
             let opsetImports = try opsets(m, path: path)
             var builder = GraphBuilder(path: path, decoder: decoder, mapped: mapped)
             let graph = try builder.build(graphProto, opsetImports: opsetImports)
@@ -112,13 +119,16 @@ public enum ModelLoader {
     /// Operator set versions by domain, `ai.onnx` folded into `""`.
     private static func opsets(_ m: Onnx__ModelProto, path: String) throws(ImportError) -> [String: Int] {
         let protos = cMessages(m.opset_import, m.n_opset_import)
-        guard !protos.isEmpty else { throw .missingField(path: path, field: "ModelProto.opset_import", context: "") }
+        guard !protos.isEmpty else {
+            throw .missingField(path: path, field: "ModelProto.opset_import", context: "")
+        }
         var result: [String: Int] = [:]
         for proto in protos {
             let raw = cString(proto.pointee.domain)
             let domain = raw == "ai.onnx" ? "" : raw
             guard proto.pointee.has_version != 0 else {
-                throw .missingField(path: path, field: "OperatorSetIdProto.version", context: "opset_import '\(raw)'")
+                throw .missingField(
+                    path: path, field: "OperatorSetIdProto.version", context: "opset_import '\(raw)'")
             }
             result[domain] = Int(proto.pointee.version)
         }

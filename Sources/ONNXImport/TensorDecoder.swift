@@ -41,7 +41,9 @@ final class TensorDecoder {
         _ proto: UnsafePointer<Onnx__TensorProto>, what: String, mapped: MappedBytes? = nil
     ) throws(ImportError) -> Tensor {
         let t = proto.pointee
-        func fail(_ reason: String) -> ImportError { .invalidTensor(path: path, tensor: what, reason: reason) }
+        func fail(_ reason: String) -> ImportError {
+            .invalidTensor(path: path, tensor: what, reason: reason)
+        }
 
         guard t.has_data_type != 0, t.data_type != 0 else { throw fail("data_type is not set") }
         guard let dtype = DType(rawValue: t.data_type), dtype != .string else {
@@ -57,14 +59,16 @@ final class TensorDecoder {
         }
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
         guard !overflow, byteCount <= maxTensorBytes else {
-            throw fail("dims \(dims) of \(dtype) declare \(overflow ? "more than \(Int.max)" : "\(byteCount)") "
-                + "bytes, over the limit of \(maxTensorBytes)")
+            throw fail(
+                "dims \(dims) of \(dtype) declare \(overflow ? "more than \(Int.max)" : "\(byteCount)") "
+                    + "bytes, over the limit of \(maxTensorBytes)")
         }
         guard t.segment == nil else { throw fail("segmented tensors are not supported") }
 
         let typed: [(field: String, count: Int)] = [
             ("float_data", t.n_float_data), ("int32_data", t.n_int32_data), ("string_data", t.n_string_data),
-            ("int64_data", t.n_int64_data), ("double_data", t.n_double_data), ("uint64_data", t.n_uint64_data),
+            ("int64_data", t.n_int64_data), ("double_data", t.n_double_data),
+            ("uint64_data", t.n_uint64_data),
         ].filter { $0.count > 0 }
         let isExternal = t.has_data_location != 0 && t.data_location.rawValue == 1
         let hasRaw = t.has_raw_data != 0 || mapped != nil
@@ -80,14 +84,17 @@ final class TensorDecoder {
             storage = try external(t, what: what, dtype: dtype, dims: dims, byteCount: byteCount)
         } else if let mapped {
             guard mapped.range.count == byteCount else {
-                throw fail("raw_data holds \(mapped.range.count) bytes, dims \(dims) of \(dtype) need \(byteCount)")
+                throw fail(
+                    "raw_data holds \(mapped.range.count) bytes, dims \(dims) of \(dtype) need \(byteCount)")
             }
             storage = Self.storage(file: mapped.file, range: mapped.range, dtype: dtype)
         } else if hasRaw {
             guard t.raw_data.len == byteCount else {
-                throw fail("raw_data holds \(t.raw_data.len) bytes, dims \(dims) of \(dtype) need \(byteCount)")
+                throw fail(
+                    "raw_data holds \(t.raw_data.len) bytes, dims \(dims) of \(dtype) need \(byteCount)")
             }
-            storage = Self.copy(UnsafeRawBufferPointer(start: t.raw_data.data, count: byteCount), dtype: dtype)
+            storage = Self.copy(
+                UnsafeRawBufferPointer(start: t.raw_data.data, count: byteCount), dtype: dtype)
         } else if let found = typed.first {
             let expected = Self.typedField(for: dtype)
             guard found.field == expected else {
@@ -191,7 +198,9 @@ final class TensorDecoder {
     private func external(
         _ t: Onnx__TensorProto, what: String, dtype: DType, dims: [Int], byteCount: Int
     ) throws(ImportError) -> TensorStorage {
-        func fail(_ reason: String) -> ImportError { .invalidExternalData(path: path, tensor: what, reason: reason) }
+        func fail(_ reason: String) -> ImportError {
+            .invalidExternalData(path: path, tensor: what, reason: reason)
+        }
         guard let directory else { throw fail("not allowed here (no model folder to resolve it against)") }
 
         var entries: [String: String] = [:]
@@ -203,12 +212,13 @@ final class TensorDecoder {
             entries[key] = value
         }
         guard let location = entries["location"], !location.isEmpty else { throw fail("no location") }
-        let offset = try entries["offset"].map { (text) throws(ImportError) -> Int in
-            guard let n = Self.nonNegativeInteger(text) else {
-                throw fail("offset '\(text)' is not a non-negative integer")
-            }
-            return n
-        } ?? 0
+        let offset =
+            try entries["offset"].map { (text) throws(ImportError) -> Int in
+                guard let n = Self.nonNegativeInteger(text) else {
+                    throw fail("offset '\(text)' is not a non-negative integer")
+                }
+                return n
+            } ?? 0
         let declaredLength = try entries["length"].map { (text) throws(ImportError) -> Int in
             guard let n = Self.nonNegativeInteger(text) else {
                 throw fail("length '\(text)' is not a non-negative integer")
@@ -227,8 +237,9 @@ final class TensorDecoder {
                 throw fail("location '\(location)': \(error.description)")
             }
             guard file.linkCount == 1 else {
-                throw fail("location '\(location)' has \(file.linkCount) hard links (refused: it may be a file "
-                    + "outside the model's folder)")
+                throw fail(
+                    "location '\(location)' has \(file.linkCount) hard links (refused: it may be a file "
+                        + "outside the model's folder)")
             }
             externalFiles[resolved] = file
         }
@@ -238,7 +249,8 @@ final class TensorDecoder {
         }
         let length = declaredLength ?? (file.count - offset)
         guard length <= file.count - offset else {
-            throw fail("offset \(offset) + length \(length) is past the end of '\(location)' (\(file.count) bytes)")
+            throw fail(
+                "offset \(offset) + length \(length) is past the end of '\(location)' (\(file.count) bytes)")
         }
         guard length == byteCount else {
             throw fail("length \(length) does not match dims \(dims) of \(dtype) (\(byteCount) bytes)")

@@ -10,7 +10,9 @@ public enum TensorProtoFile {
     /// ``load(path:)`` for files that have one.
     ///
     /// - Parameter source: names the bytes in error messages.
-    public static func decode(bytes: UnsafeRawBufferPointer, source: String) throws(ImportError) -> (name: String, tensor: Tensor) {
+    public static func decode(bytes: UnsafeRawBufferPointer, source: String) throws(ImportError) -> (
+        name: String, tensor: Tensor
+    ) {
         try decode(bytes: bytes, source: source, directory: nil, options: ImportOptions())
     }
 
@@ -18,7 +20,8 @@ public enum TensorProtoFile {
     public static func load(path: String) throws(ImportError) -> (name: String, tensor: Tensor) {
         let file = try MappedFile(path: path)
         guard file.count > 0 else { throw .emptyFile(path: path) }
-        return try decode(bytes: file.bytes, source: path, directory: directory(of: path), options: ImportOptions())
+        return try decode(
+            bytes: file.bytes, source: path, directory: directory(of: path), options: ImportOptions())
     }
 
     static func decode(
@@ -35,7 +38,8 @@ public enum TensorProtoFile {
         }
         defer { onnx__tensor_proto__free_unpacked(proto, allocator.base) }
         let name = cString(proto.pointee.name)
-        let decoder = TensorDecoder(path: source, directory: directory, maxTensorBytes: options.maxTensorBytes)
+        let decoder = TensorDecoder(
+            path: source, directory: directory, maxTensorBytes: options.maxTensorBytes)
         let tensor = try decoder.decode(proto, what: name.isEmpty ? "tensor" : "tensor '\(name)'")
         return (name, tensor)
     }

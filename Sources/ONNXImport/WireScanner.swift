@@ -192,16 +192,20 @@ enum WireScanner {
             case 1, 5:
                 let width = tag & 7 == 1 ? 8 : 4
                 guard frame.end - position >= width else {
-                    throw malformed(tagStart, "field \(field) of \(frame.message.protoName) needs \(width) bytes, "
-                        + "but only \(frame.end - position) remain")
+                    throw malformed(
+                        tagStart,
+                        "field \(field) of \(frame.message.protoName) needs \(width) bytes, "
+                            + "but only \(frame.end - position) remain")
                 }
                 position += width
             case 2:
                 let lengthStart = position
                 let length = try varint(frame.end)
                 guard length <= UInt64(frame.end - position) else {
-                    throw malformed(tagStart, "field \(field) of \(frame.message.protoName) has length \(length), "
-                        + "but only \(frame.end - position) bytes remain")
+                    throw malformed(
+                        tagStart,
+                        "field \(field) of \(frame.message.protoName) has length \(length), "
+                            + "but only \(frame.end - position) bytes remain")
                 }
                 let contentStart = position
                 let contentEnd = position + Int(length)
@@ -221,7 +225,8 @@ enum WireScanner {
                 result.depth = max(result.depth, depth)
                 result.messageCount += 1
                 if child == .node { result.nodeCount += 1 }
-                let span = WireField(lengthStart: lengthStart, contentStart: contentStart, contentEnd: contentEnd)
+                let span = WireField(
+                    lengthStart: lengthStart, contentStart: contentStart, contentEnd: contentEnd)
                 var role = Role.other
                 switch frame.role {
                 case .root where root == .model && field == 7:
@@ -235,9 +240,12 @@ enum WireScanner {
                 }
                 stack.append(Frame(message: child, end: contentEnd, role: role))
             case 3, 4:
-                throw malformed(tagStart, "field \(field) of \(frame.message.protoName) is a group, which ONNX never uses")
+                throw malformed(
+                    tagStart, "field \(field) of \(frame.message.protoName) is a group, which ONNX never uses"
+                )
             default:
-                throw malformed(tagStart, "field \(field) of \(frame.message.protoName) has invalid wire type \(tag & 7)")
+                throw malformed(
+                    tagStart, "field \(field) of \(frame.message.protoName) has invalid wire type \(tag & 7)")
             }
         }
     }

@@ -48,7 +48,8 @@ import Testing
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let fm = FileManager.default
-        try fm.copyItem(atPath: fixture("external/" + model), toPath: folder.appendingPathComponent(model).path)
+        try fm.copyItem(
+            atPath: fixture("external/" + model), toPath: folder.appendingPathComponent(model).path)
         try arrange(folder)
         let path = folder.appendingPathComponent(model).path
         do {
@@ -63,7 +64,8 @@ import Testing
         let (_, error) = try loadCopy("sub_only.onnx") { folder in
             let sub = folder.appendingPathComponent("sub")
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: fixture("external/sub/w.bin"), toPath: sub.appendingPathComponent("w.bin").path)
+            try FileManager.default.copyItem(
+                atPath: fixture("external/sub/w.bin"), toPath: sub.appendingPathComponent("w.bin").path)
         }
         #expect(error == nil)
     }
@@ -73,7 +75,8 @@ import Testing
             let sub = folder.appendingPathComponent("sub")
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
             // Even a link to a file inside the folder is refused.
-            try FileManager.default.copyItem(atPath: fixture("external/sub/w.bin"), toPath: folder.appendingPathComponent("real.bin").path)
+            try FileManager.default.copyItem(
+                atPath: fixture("external/sub/w.bin"), toPath: folder.appendingPathComponent("real.bin").path)
             try FileManager.default.createSymbolicLink(
                 atPath: sub.appendingPathComponent("w.bin").path, withDestinationPath: "../real.bin")
         }
@@ -86,7 +89,8 @@ import Testing
     @Test func symlinkedFolderIsRefused() throws {
         let outside = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: outside) }
-        try FileManager.default.copyItem(atPath: fixture("external/sub/w.bin"), toPath: outside.appendingPathComponent("w.bin").path)
+        try FileManager.default.copyItem(
+            atPath: fixture("external/sub/w.bin"), toPath: outside.appendingPathComponent("w.bin").path)
         let (_, error) = try loadCopy("sub_only.onnx") { folder in
             try FileManager.default.createSymbolicLink(
                 atPath: folder.appendingPathComponent("sub").path, withDestinationPath: outside.path)
@@ -104,7 +108,8 @@ import Testing
         let (_, error) = try loadCopy("sub_only.onnx") { folder in
             let sub = folder.appendingPathComponent("sub")
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
-            try FileManager.default.linkItem(atPath: secret.path, toPath: sub.appendingPathComponent("w.bin").path)
+            try FileManager.default.linkItem(
+                atPath: secret.path, toPath: sub.appendingPathComponent("w.bin").path)
         }
         let message = error?.description ?? "loaded"
         #expect(message.contains("initializer 'w'"))
@@ -126,7 +131,9 @@ import Testing
         let entry: [UInt8] = [0x0A, 0x08] + Array("location".utf8) + [0x12, 0x05] + Array("w.bin".utf8)
         let bytes: [UInt8] = [0x08, 0x01, 0x10, 0x01, 0x6A, UInt8(entry.count)] + entry + [0x70, 0x01]
         let error = bytes.withUnsafeBytes { buffer in
-            importError { () throws(ImportError) in try TensorProtoFile.decode(bytes: buffer, source: "inline.pb") }
+            importError { () throws(ImportError) in
+                try TensorProtoFile.decode(bytes: buffer, source: "inline.pb")
+            }
         }
         #expect(error?.description.contains("inline.pb: tensor: external data: not allowed here") == true)
     }

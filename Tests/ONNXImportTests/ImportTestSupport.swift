@@ -28,14 +28,21 @@ func expectLoadError(
     _ path: String, _ fragments: [String], options: ImportOptions = .init(),
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    guard let error = importError(sourceLocation: sourceLocation, { () throws(ImportError) in
-        try ModelLoader.load(path: path, options: options)
-    }) else { return }
+    guard
+        let error = importError(
+            sourceLocation: sourceLocation,
+            { () throws(ImportError) in
+                try ModelLoader.load(path: path, options: options)
+            })
+    else { return }
     let message = error.description
     #expect(!message.contains("\n"), "message is not one line: \(message)", sourceLocation: sourceLocation)
-    #expect(message.contains(path), "message does not name the file: \(message)", sourceLocation: sourceLocation)
+    #expect(
+        message.contains(path), "message does not name the file: \(message)", sourceLocation: sourceLocation)
     for fragment in fragments {
-        #expect(message.contains(fragment), "'\(fragment)' missing from: \(message)", sourceLocation: sourceLocation)
+        #expect(
+            message.contains(fragment), "'\(fragment)' missing from: \(message)",
+            sourceLocation: sourceLocation)
     }
 }
 

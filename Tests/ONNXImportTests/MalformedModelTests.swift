@@ -36,7 +36,8 @@ import Testing
         var reasons: Set<String> = []
         for length in 1..<bytes.count {
             try bytes.prefix(length).write(to: URL(fileURLWithPath: path))
-            guard let error = importError({ () throws(ImportError) in try ModelLoader.load(path: path) }) else {
+            guard let error = importError({ () throws(ImportError) in try ModelLoader.load(path: path) })
+            else {
                 Issue.record("prefix of \(length) bytes loaded")
                 continue
             }
@@ -55,10 +56,14 @@ import Testing
     }
 
     @Test func verifierErrorsAreWrapped() {
-        expectLoadError(fixture("malformed/undefined_input.onnx"), ["node 'uses_ghost'", "input 'ghost'", "never defined"])
-        expectLoadError(fixture("malformed/defined_twice.onnx"), ["value 'y'", "defined twice", "'first'", "'second'"])
+        expectLoadError(
+            fixture("malformed/undefined_input.onnx"),
+            ["node 'uses_ghost'", "input 'ghost'", "never defined"])
+        expectLoadError(
+            fixture("malformed/defined_twice.onnx"), ["value 'y'", "defined twice", "'first'", "'second'"])
         expectLoadError(fixture("malformed/cycle.onnx"), ["cycle", "'loop_a'", "'loop_b'"])
-        expectLoadError(fixture("malformed/duplicate_initializer.onnx"), ["value 'w'", "defined twice", "initializer"])
+        expectLoadError(
+            fixture("malformed/duplicate_initializer.onnx"), ["value 'w'", "defined twice", "initializer"])
     }
 
     @Test(arguments: [
@@ -84,7 +89,8 @@ import Testing
     @Test func tensorLimitIsAnOption() {
         var options = ImportOptions()
         options.maxTensorBytes = 8
-        expectLoadError(fixture("simple.onnx"), ["initializer 'w'", "12 bytes", "over the limit of 8"], options: options)
+        expectLoadError(
+            fixture("simple.onnx"), ["initializer 'w'", "12 bytes", "over the limit of 8"], options: options)
     }
 
     @Test func nodeLimit() {

@@ -143,13 +143,14 @@ import Testing
 
     @Test func nodeNamesAndScopes() throws {
         let graph = try ModelLoader.load(path: fixture("names.onnx")).graph
-        #expect(graph.nodes.map(\.name) == [
-            "/transformer/h.0/attn/MatMul",
-            "relu_out",  // nameless: its first output
-            "Sink_2",  // nameless and first output "": <OpType>_<index>
-            "dup", "dup#3", "dup#2",  // "dup#2" is taken by a later node, so the duplicate skips it
-            "node_MatMul_12", "clip",
-        ])
+        #expect(
+            graph.nodes.map(\.name) == [
+                "/transformer/h.0/attn/MatMul",
+                "relu_out",  // nameless: its first output
+                "Sink_2",  // nameless and first output "": <OpType>_<index>
+                "dup", "dup#3", "dup#2",  // "dup#2" is taken by a later node, so the duplicate skips it
+                "node_MatMul_12", "clip",
+            ])
         #expect(graph.nodes[0].scope == ["transformer", "h.0", "attn"])
         #expect(graph.nodes[1].scope == [])
         let dynamo = graph.nodes[6]
@@ -180,7 +181,8 @@ import Testing
 
     @Test func tensorProtoFromBytes() throws {
         // TensorProto{dims: [2], data_type: INT32, int32_data: packed [3, -1]}, encoded by hand.
-        let bytes: [UInt8] = [0x08, 0x02, 0x10, 0x06, 0x2A, 0x0B, 0x03]
+        let bytes: [UInt8] =
+            [0x08, 0x02, 0x10, 0x06, 0x2A, 0x0B, 0x03]
             + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]
         let (name, tensor) = try bytes.withUnsafeBytes { (buffer) throws(ImportError) in
             try TensorProtoFile.decode(bytes: buffer, source: "inline")
@@ -192,7 +194,9 @@ import Testing
     @Test func tensorProtoErrorsNameTheSource() {
         let truncated: [UInt8] = [0x08, 0x02, 0x10]
         let error = truncated.withUnsafeBytes { buffer in
-            importError { () throws(ImportError) in try TensorProtoFile.decode(bytes: buffer, source: "feed.pb") }
+            importError { () throws(ImportError) in
+                try TensorProtoFile.decode(bytes: buffer, source: "feed.pb")
+            }
         }
         #expect(error?.description.contains("feed.pb") == true)
         #expect(error?.description.contains("truncated varint") == true)

@@ -4,11 +4,14 @@ import Testing
 @testable import ONNXImport
 
 @Suite struct WireScannerTests {
-    private func scan(_ bytes: [UInt8], root: WireMessage = .model, maxDepth: Int = 64) throws(ImportError) -> WireScan {
+    private func scan(_ bytes: [UInt8], root: WireMessage = .model, maxDepth: Int = 64) throws(ImportError)
+        -> WireScan
+    {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
         defer { buffer.deallocate() }
         buffer.copyBytes(from: bytes)
-        return try WireScanner.scan(UnsafeRawBufferPointer(buffer), root: root, maxDepth: maxDepth, path: "test.onnx")
+        return try WireScanner.scan(
+            UnsafeRawBufferPointer(buffer), root: root, maxDepth: maxDepth, path: "test.onnx")
     }
 
     private func fileBytes(_ name: String) throws -> [UInt8] {
