@@ -22,7 +22,8 @@ final class MappedFile: @unchecked Sendable {
     /// - Throws: `.cannotOpen` for a missing file, a directory, or a failed `mmap`.
     init(path: String, noFollow: Bool = false) throws(ImportError) {
         self.path = path
-        var flags = O_RDONLY | O_CLOEXEC
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        var flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
         if noFollow { flags |= O_NOFOLLOW }
         let fd = open(path, flags)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: errnoText()) }

@@ -126,6 +126,17 @@ import Testing
         #expect(message.contains("directory"))
     }
 
+    @Test func fifoIsRefusedWithoutBlocking() throws {
+        let (_, error) = try loadCopy("sub_only.onnx") { folder in
+            let sub = folder.appendingPathComponent("sub")
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            #expect(mkfifo(sub.appendingPathComponent("w.bin").path, 0o600) == 0)
+        }
+        let message = error?.description ?? "loaded"
+        #expect(message.contains("initializer 'w'"))
+        #expect(message.contains("not a regular file"))
+    }
+
     @Test func externalDataIsRefusedInInlineTensorProtos() throws {
         // TensorProto{dims: [1], data_type: FLOAT, external_data: {location: w.bin}, data_location: EXTERNAL}
         let entry: [UInt8] = [0x0A, 0x08] + Array("location".utf8) + [0x12, 0x05] + Array("w.bin".utf8)
