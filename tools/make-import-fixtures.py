@@ -165,6 +165,21 @@ def names():
     save(model(g, opsets=OPSET + [helper.make_opsetid("test.domain", 1)]), "names.onnx")
 
 
+def sparse():
+    """Sparse initializers with linear and with coordinate indices; one also listed as input."""
+    linear = helper.make_sparse_tensor(
+        helper.make_tensor("linear", TensorProto.FLOAT, [2], [5.0, 6.0]),
+        helper.make_tensor("linear_indices", TensorProto.INT64, [2], [1, 4]), [2, 3])
+    coords = helper.make_sparse_tensor(
+        helper.make_tensor("coords", TensorProto.INT32, [2], [7, 8]),
+        helper.make_tensor("coords_indices", TensorProto.INT64, [2, 2], [0, 2, 1, 0]), [2, 3])
+    g = helper.make_graph([helper.make_node("Add", ["linear", "linear"], ["y"])], "sparse",
+                          [vinfo("linear", TensorProto.FLOAT, [2, 3])],
+                          [vinfo("y", TensorProto.FLOAT, [2, 3]), vinfo("coords", TensorProto.INT32, [2, 3])],
+                          sparse_initializer=[linear, coords])
+    save(model(g), "sparse.onnx")
+
+
 def tensor_files():
     save(tensor("input_ids", TensorProto.INT64, [2, 3], raw_data=np.arange(6, dtype="<i8").tobytes()),
          "input_ids.pb")
@@ -286,9 +301,9 @@ def malformed():
     save(m, "malformed/no_op_type.onnx")
     m = graph_model([helper.make_node("Add", ["x", "sparse_w"], ["y"])])
     m.graph.sparse_initializer.append(helper.make_sparse_tensor(
-        helper.make_tensor("sparse_w", TensorProto.FLOAT, [1], [5.0]),
-        helper.make_tensor("sparse_w_indices", TensorProto.INT64, [1], [0]), [1]))
-    save(m, "malformed/sparse_initializer.onnx")
+        helper.make_tensor("sparse_w", TensorProto.FLOAT, [2], [5.0, 6.0]),
+        helper.make_tensor("sparse_w_indices", TensorProto.INT64, [2], [0, 3]), [3]))
+    save(m, "malformed/sparse_out_of_range.onnx")
     m = graph_model([helper.make_node("Relu", ["x"], ["y"], name="valueless")])
     m.graph.node[0].attribute.add(name="alpha")  # neither a type nor a value
     save(m, "malformed/empty_attribute.onnx")
@@ -325,6 +340,7 @@ def main():
     attributes()
     initializers_as_inputs()
     names()
+    sparse()
     tensor_files()
     external()
     malformed()

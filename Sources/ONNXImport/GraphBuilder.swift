@@ -43,6 +43,10 @@ struct GraphBuilder {
         for proto in initializerProtos {
             initializerNames.insert(cString(proto.pointee.name))
         }
+        let sparseProtos = cMessages(g.sparse_initializer, g.n_sparse_initializer)
+        for proto in sparseProtos {
+            initializerNames.insert(cString(proto.pointee.values?.pointee.name))
+        }
         for info in cMessages(g.input, g.n_input) {
             let name = cString(info.pointee.name)
             guard !name.isEmpty else {
@@ -67,11 +71,23 @@ struct GraphBuilder {
             graph[id].dtype = tensor.dtype
             graph[id].shape = tensor.shape.map { .known($0) }
         }
-        if g.n_sparse_initializer > 0 {
-            let name = cString(
-                cMessages(g.sparse_initializer, g.n_sparse_initializer).first?.pointee.values?.pointee.name)
-            throw .unsupported(
-                path: path, what: "sparse_initializer '\(name)': sparse initializers are not supported")
+        // Sparse initializers become dense constants; the value's name is that of `values`.
+        for (index, proto) in sparseProtos.enumerated() {
+            let name = cString(proto.pointee.values?.pointee.name)
+            guard !name.isEmpty else {
+                throw .missingField(
+                    path: path, field: "TensorProto.name", context: "sparse_initializer #\(index)")
+            }
+            let tensor = try decoder.decodeSparse(proto, what: "sparse_initializer '\(name)'")
+            let id = value(name)
+            guard graph.initializers[id] == nil else {
+                throw .invalidGraph(
+                    path: path, .definedTwice(value: name, first: "initializer", second: "sparse_initializer")
+                )
+            }
+            graph.initializers[id] = tensor
+            graph[id].dtype = tensor.dtype
+            graph[id].shape = tensor.shape.map { .known($0) }
         }
 
         let nodeProtos = cMessages(g.node, g.n_node)

@@ -115,6 +115,70 @@ final class TensorDecoder {
         }
     }
 
+    /// Decodes a `SparseTensorProto` into a dense tensor: `values` is 1-D `[NNZ]`, `indices` is
+    /// int64 `[NNZ]` (linear positions) or `[NNZ, rank]` (coordinates), `dims` the dense shape.
+    func decodeSparse(_ proto: UnsafePointer<Onnx__SparseTensorProto>, what: String) throws(ImportError)
+        -> Tensor
+    {
+        let sparse = proto.pointee
+        func fail(_ reason: String) -> ImportError {
+            .invalidTensor(path: path, tensor: what, reason: reason)
+        }
+        guard let valuesProto = sparse.values else { throw fail("sparse tensor without values") }
+        guard let indicesProto = sparse.indices else { throw fail("sparse tensor without indices") }
+        let values = try decode(valuesProto, what: "\(what) values")
+        let indices = try decode(indicesProto, what: "\(what) indices")
+        let dims = cScalars(sparse.dims, sparse.n_dims).map { Int(truncatingIfNeeded: $0) }
+        var count = 1
+        for dim in dims {
+            guard dim >= 0 else { throw fail("negative dimension \(dim) in dims \(dims)") }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow else { throw fail("dims \(dims) overflow the element count") }
+            count = product
+        }
+        let size = values.dtype.byteSize
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: size)
+        guard !overflow, byteCount <= maxTensorBytes else {
+            throw fail(
+                "dims \(dims) of \(values.dtype) declare more than the limit of \(maxTensorBytes) bytes")
+        }
+        guard values.rank == 1 else { throw fail("values must be 1-D, got shape \(values.shape)") }
+        let nnz = values.shape[0]
+        guard indices.dtype == .int64 else { throw fail("indices must be int64, got \(indices.dtype)") }
+        let coordinates = indices.shape == [nnz, dims.count]
+        guard indices.shape == [nnz] || coordinates else {
+            throw fail("indices of shape \(indices.shape) do not fit \(nnz) values of dims \(dims)")
+        }
+        let strides = Shape.strides(dims)
+        let raw = indices.scalars(as: Int64.self).map { Int(truncatingIfNeeded: $0) }
+        let storage = TensorStorage(byteCount: byteCount, zeroed: true)
+        let source = UnsafeRawPointer(values.storage.base)
+        for k in 0..<nnz {
+            var position = 0
+            if coordinates {
+                for axis in 0..<dims.count {
+                    let i = raw[k * dims.count + axis]
+                    guard i >= 0, i < dims[axis] else {
+                        throw fail("index \(i) out of range for axis \(axis) of dims \(dims)")
+                    }
+                    position += i * strides[axis]
+                }
+            } else {
+                position = raw[k]
+                guard position >= 0, position < count else {
+                    throw fail("index \(position) out of range for \(count) elements")
+                }
+            }
+            storage.base.advanced(by: position * size).copyMemory(from: source + k * size, byteCount: size)
+        }
+        withExtendedLifetime(values) {}  // `source` points into its storage
+        do {
+            return try Tensor(dtype: values.dtype, shape: dims, storage: storage)
+        } catch {
+            throw fail(error.description)
+        }
+    }
+
     /// The `*_data` field that holds `dtype` when `raw_data` is not used (onnx.proto comments).
     static func typedField(for dtype: DType) -> String {
         switch dtype {

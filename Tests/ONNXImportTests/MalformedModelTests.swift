@@ -79,7 +79,10 @@ import Testing
         ("no_graph.onnx", ["ModelProto.graph"]),
         ("no_opset.onnx", ["ModelProto.opset_import"]),
         ("no_op_type.onnx", ["node 'blank'", "NodeProto.op_type"]),
-        ("sparse_initializer.onnx", ["sparse_initializer 'sparse_w'", "not supported"]),
+        (
+            "sparse_out_of_range.onnx",
+            ["sparse_initializer 'sparse_w'", "index 3 out of range for 3 elements"]
+        ),
         ("empty_attribute.onnx", ["node 'valueless'", "attribute 'alpha'", "neither a type nor a value"]),
     ])
     func lyingOrIncompleteDeclarations(file: String, fragments: [String]) {

@@ -167,6 +167,18 @@ import Testing
         #expect(graph[sink.outputs[1]].name == "sink_b")
     }
 
+    @Test func sparseInitializersBecomeDense() throws {
+        let graph = try ModelLoader.load(path: fixture("sparse.onnx")).graph
+        #expect(graph.inputs.isEmpty)  // "linear" is listed as an input but is an initializer
+        var byName: [String: Tensor] = [:]
+        for (id, tensor) in graph.initializers { byName[graph[id].name] = tensor }
+        let linear = try #require(byName["linear"])
+        #expect(linear.shape == [2, 3])
+        #expect(linear.scalars(as: Float.self) == [0, 5, 0, 0, 6, 0])
+        let coords = try #require(byName["coords"])
+        #expect(coords.scalars(as: Int32.self) == [0, 0, 7, 8, 0, 0])
+    }
+
     @Test func tensorProtoFiles() throws {
         let (name, tensor) = try TensorProtoFile.load(path: fixture("input_ids.pb"))
         #expect(name == "input_ids")
