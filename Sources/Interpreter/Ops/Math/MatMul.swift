@@ -1,0 +1,112 @@
+import Kernels
+import TensorCore
+
+/// Matrix product with NumPy `matmul` semantics.
+/// https://onnx.ai/onnx/operators/onnx__MatMul.html
+///
+/// A 1-D A is a row vector and a 1-D B a column vector; the added axis is dropped from the
+/// result. Dimensions before the last two are batch dimensions and broadcast. float32 and
+/// float64 run on BLAS, float16 and bfloat16 through float32, integers on a wrapping loop.
+struct MatMulOp: Operator {
+    func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
+        let a = try inputs.required(0), b = try inputs.required(1)
+        guard a.dtype == b.dtype else { throw OpError("MatMul: A is \(a.dtype) but B is \(b.dtype)") }
+        let layout = try MatMulLayout(a.shape, b.shape)
+        switch a.dtype {
+        case .float32:
+            return [try layout.run(a, b, Float.self, Kernels.sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:))]
+        case .float64:
+            return [try layout.run(a, b, Double.self, Kernels.dgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:))]
+        case .float16, .bfloat16:
+            let product = try layout.run(
+                MathSupport.cast(a, to: .float32), MathSupport.cast(b, to: .float32), Float.self,
+                Kernels.sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:))
+            return [try MathSupport.cast(product, to: a.dtype)]
+        case .int32: return [try layout.run(a, b, Int32.self, Kernels.gemmNaive)]
+        case .int64: return [try layout.run(a, b, Int64.self, Kernels.gemmNaive)]
+        case .uint32: return [try layout.run(a, b, UInt32.self, Kernels.gemmNaive)]
+        case .uint64: return [try layout.run(a, b, UInt64.self, Kernels.gemmNaive)]
+        default: throw OpError("MatMul: dtype \(a.dtype) is not supported")
+        }
+    }
+}
+
+/// Row-major GEMM with the argument order of ``Kernels/sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
+typealias GEMMFunction<T> = (
+    Bool, Bool, Int, Int, Int, T, UnsafePointer<T>, Int, UnsafePointer<T>, Int, T, UnsafeMutablePointer<T>, Int
+) -> Void
+
+/// Sizes of one MatMul: A is (batchA…, m, k), B is (batchB…, k, n), the result (batch…, m, n)
+/// with the vector axes dropped.
+struct MatMulLayout {
+    var m, n, k: Int
+    var batchA, batchB, batch: [Int]
+    var outputShape: [Int]
+
+    init(_ aShape: [Int], _ bShape: [Int]) throws(OpError) {
+        guard !aShape.isEmpty, !bShape.isEmpty else {
+            throw OpError("MatMul: operands must have rank ≥ 1 (A \(MathSupport.text(aShape)), B \(MathSupport.text(bShape)))")
+        }
+        let a = aShape.count == 1 ? [1] + aShape : aShape
+        let b = bShape.count == 1 ? bShape + [1] : bShape
+        m = a[a.count - 2]
+        k = a[a.count - 1]
+        n = b[b.count - 1]
+        guard b[b.count - 2] == k else {
+            throw OpError("MatMul: inner dimensions \(k) and \(b[b.count - 2]) differ "
+                + "(A \(MathSupport.text(aShape)), B \(MathSupport.text(bShape)))")
+        }
+        batchA = Array(a.dropLast(2))
+        batchB = Array(b.dropLast(2))
+        do { batch = try Shape.broadcast(batchA, batchB) } catch {
+            throw OpError("MatMul: batch dimensions \(MathSupport.text(batchA)) and \(MathSupport.text(batchB)) "
+                + "do not broadcast (A \(MathSupport.text(aShape)), B \(MathSupport.text(bShape)))")
+        }
+        outputShape = batch + (aShape.count == 1 ? [] : [m]) + (bShape.count == 1 ? [] : [n])
+    }
+
+    /// A·B with `gemm` on elements of type `T`: one call when B is a single matrix shared by
+    /// the whole batch (the batch folds into the rows of A), else one call per batch index.
+    func run<T: TensorElement & Numeric>(
+        _ a: Tensor, _ b: Tensor, _ type: T.Type, _ gemm: GEMMFunction<T>
+    ) throws(OpError) -> Tensor {
+        var out = try ShapeSupport.allocate(T.dtype, outputShape)
+        let batchCount = try ShapeSupport.product(batch)
+        let countA = try ShapeSupport.product(batchA), countB = try ShapeSupport.product(batchB)
+        guard out.count > 0 else { return out }
+        let folds = countB == 1 && countA == batchCount
+        try MathSupport.checkBLAS("MatMul", [folds ? m * batchCount : m, n, k])
+        let (m, n, k) = (self.m, self.n, self.k)
+        a.withUnsafeBufferPointer(of: T.self) { pa in
+            b.withUnsafeBufferPointer(of: T.self) { pb in
+                out.withUnsafeMutableBufferPointer(of: T.self) { pc in
+                    let (a, b, c) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
+                    if folds {
+                        gemm(false, false, batchCount * m, n, k, 1, a, max(1, k), b, max(1, n), 0, c, max(1, n))
+                        return
+                    }
+                    let stridesA = Shape.broadcastStrides(batchA, to: batch)
+                    let stridesB = Shape.broadcastStrides(batchB, to: batch)
+                    var index = [Int](repeating: 0, count: batch.count)
+                    for item in 0..<batchCount {
+                        var matrixA = 0, matrixB = 0
+                        for axis in batch.indices {
+                            matrixA += index[axis] * stridesA[axis]
+                            matrixB += index[axis] * stridesB[axis]
+                        }
+                        gemm(false, false, m, n, k, 1, a + matrixA * m * k, max(1, k), b + matrixB * k * n, max(1, n),
+                             0, c + item * m * n, max(1, n))
+                        var axis = batch.count - 1
+                        while axis >= 0 {
+                            index[axis] += 1
+                            if index[axis] < batch[axis] { break }
+                            index[axis] = 0
+                            axis -= 1
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
