@@ -109,8 +109,7 @@ public enum ModelLoader {
     /// are larger than their encoding, but with the weights stripped the structure of real models
     /// is small (measured: protobuf-c's peak is about 4× the bytes of a 100,000-node graph, and
     /// 8× for int64_data of small values), and the 64 MiB floor covers a few hundred thousand
-    /// nodes. A crafted file can
-    /// still expand, but only to a bounded multiple of its size.
+    /// nodes. A crafted file can still expand, but only to a bounded multiple of its size.
     public static func defaultMemoryBudget(forBytes bytes: Int) -> Int {
         let (scaled, overflow) = bytes.multipliedReportingOverflow(by: 8)
         guard !overflow else { return Int.max }
