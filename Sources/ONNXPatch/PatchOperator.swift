@@ -18,7 +18,7 @@ struct PatchOperator: Operator {
         } catch {
             throw PatchError.badArgument(spec: spec.text, reason: "\(error)")
         }
-        if let custom = patch.custom { return [try applyCustom(custom, region: region, to: x)] }
+        if let custom = patch.custom { return try applyCustom(custom, region: region, to: x) }
         let operation: PatchKernel.Operation
         let argument: PatchSpec.Argument?
         switch spec.kind {
