@@ -42,6 +42,10 @@ struct SliceTests {
         (5, 2, 1, []),
         (20, 30, 1, []),
         (-20, 2, 1, [0, 1]),
+        // onnxruntime's reading: INT64_MAX as end means "no end" even when stepping backwards,
+        (3, Int(Int64.max), -1, [3, 2, 1, 0]),
+        // and a start before the axis clamps to 0 with a negative step (NumPy would give []).
+        (-20, -20, -1, [0]),
     ])
     func windows(start: Int, end: Int, step: Int, expected: [Int]) throws {
         let out = try runOp("Slice", [D.iota64([10]), D.int64([start]), D.int64([end]), D.int64([0]), D.int64([step])])[0]

@@ -8,7 +8,8 @@ import TensorCore
 /// Opset 1 reads `starts`, `ends`, `axes` from attributes (step 1); from opset 10 they are inputs,
 /// with optional `axes` (default 0…) and `steps` (default 1). Negative starts and ends count from
 /// the end; both are clamped to the axis (ends such as INT64_MAX or INT64_MIN mean "to the end");
-/// negative steps walk backwards.
+/// negative steps walk backwards. Where the spec and NumPy differ (a start before the axis with a
+/// negative step), this follows the spec and ONNX Runtime.
 struct Slice: Operator {
     /// The opset 1 attributes; nil from opset 10 on.
     let attributes: (starts: [Int], ends: [Int], axes: [Int]?)?
@@ -77,7 +78,10 @@ struct Slice: Operator {
             return (s, e > s ? (e - s - 1) / step + 1 : 0)
         }
         let s = min(max(shifted(start), 0), dim - 1)
-        let e = min(max(shifted(end), -1), dim - 1)
+        // As in ONNX Runtime, an end of INT32_MAX or INT64_MAX means "no end" (NumPy's None),
+        // so with a negative step it runs through index 0 rather than clamping to dim - 1.
+        let noEnd = end == Int(Int64.max) || end == Int(Int32.max)
+        let e = noEnd ? -1 : min(max(shifted(end), -1), dim - 1)
         let magnitude = step == .min ? Int.max : -step
         return (s, s > e ? (s - e - 1) / magnitude + 1 : 0)
     }
