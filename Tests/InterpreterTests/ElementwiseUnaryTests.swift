@@ -176,4 +176,58 @@ struct ElementwiseUnaryTests {
         }
         #expect(throws: (any Error).self) { try runOp("Gelu", [Tensor([Float(1)])], opset: 18) }
     }
+
+    // MARK: - Clip
+
+    @Test func clipOpset6TakesAttributes() throws {
+        let v = Tensor([-5, -1, 0, 2, 9, .nan] as [Float])
+        let out = try runOp("Clip", [v], attributes: ["min": .float(-1), "max": .float(3)], opset: 6)[0]
+        expectClose(out, [-1, -1, 0, 2, 3, .nan], shape: [6])
+        // Absent bounds default to ∓FLT_MAX, which clamps infinities.
+        let wide = try runOp("Clip", [Tensor([-Float.infinity, 1, .infinity])], opset: 6)[0]
+        #expect(wide.scalars(as: Float.self) == [-.greatestFiniteMagnitude, 1, .greatestFiniteMagnitude])
+    }
+
+    @Test func clipOpset11TakesOptionalInputs() throws {
+        let v = Tensor([-5, -1, 0, 2, 9] as [Float])
+        let lo = Tensor(scalar: Float(-1))
+        let hi = Tensor(scalar: Float(3))
+        expectClose(try runOp("Clip", [v, lo, hi], opset: 11)[0], [-1, -1, 0, 2, 3], shape: [5])
+        expectClose(try runOp("Clip", [v, lo], opset: 13)[0], [-1, -1, 0, 2, 9], shape: [5])
+        expectClose(try runOp("Clip", [v, nil, hi], opset: 13)[0], [-5, -1, 0, 2, 3], shape: [5])
+        expectClose(try runOp("Clip", [v], opset: 13)[0], [-5, -1, 0, 2, 9], shape: [5])
+        // min > max: every element becomes max.
+        expectClose(try runOp("Clip", [v, hi, lo], opset: 13)[0], [-1, -1, -1, -1, -1], shape: [5])
+        // Attributes are ignored from opset 11 on.
+        expectClose(try runOp("Clip", [v], attributes: ["min": .float(0)], opset: 11)[0], [-5, -1, 0, 2, 9], shape: [5])
+    }
+
+    @Test func clipIntegersAndHalves() throws {
+        let v = Tensor([-300, -3, 0, 7, 1000] as [Int64])
+        let out = try runOp("Clip", [v, Tensor(scalar: Int64(-3)), Tensor(scalar: Int64(100))], opset: 13)[0]
+        #expect(out.scalars(as: Int64.self) == [-3, -3, 0, 7, 100])
+        let u = try runOp("Clip", [Tensor([0, 200] as [UInt8]), nil, Tensor(scalar: UInt8(128))], opset: 13)[0]
+        #expect(u.scalars(as: UInt8.self) == [0, 128])
+        let h = try runOp("Clip", [Tensor([Float16(-2), 0.5, 6]), Tensor(scalar: Float16(0)), Tensor(scalar: Float16(6))], opset: 13)[0]
+        #expect(h.scalars(as: Float16.self) == [0, 0.5, 6])
+        // Relu6 exported at opset 6 on an integer tensor: bounds converted to the dtype.
+        let legacy = try runOp("Clip", [Tensor([-2, 3, 9] as [Int32])], attributes: ["min": .float(0), "max": .float(6)], opset: 6)[0]
+        #expect(legacy.scalars(as: Int32.self) == [0, 3, 6])
+    }
+
+    @Test func clipRejectsBadBounds() {
+        let v = Tensor([Float(1), 2])
+        let shape = #expect(throws: OpError.self) { try runOp("Clip", [v, Tensor([Float(0), 1])], opset: 13) }
+        #expect(shape?.message.contains("min") == true)
+        let dtype = #expect(throws: OpError.self) { try runOp("Clip", [v, nil, Tensor(scalar: Double(1))], opset: 13) }
+        #expect(dtype?.message.contains("float64") == true)
+        #expect(throws: OpError.self) { try runOp("Clip", [Tensor([true])], opset: 13) }
+    }
+
+    @Test func opsAbsentBeforeTheirFirstOpset() {
+        for (op, opset) in [("GreaterOrEqual", 11), ("Mish", 17), ("HardSwish", 13), ("CastLike", 14), ("Where", 8)] {
+            #expect(OpRegistry.standard.factory(opType: op, domain: "", opset: opset) == nil, "\(op)")
+            #expect(OpRegistry.standard.factory(opType: op, domain: "", opset: opset + 1) != nil, "\(op)")
+        }
+    }
 }

@@ -1,11 +1,15 @@
 import GraphIR
+import Kernels
 
 /// The rows of the float unary table: one struct per ONNX op, with its attributes parsed at
 /// plan time. Formulas follow the ONNX operator pages (https://onnx.ai/onnx/operators/).
 enum UnaryMath {
     struct Reciprocal: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { 1 / x } }
     struct Sqrt: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { x.squareRoot() } }
-    struct Exp: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { T.exp(x) } }
+    struct Exp: FloatUnaryFunction {
+        var activation: Kernels.Activation? { .exp }
+        func callAsFunction<T: MathFloat>(_ x: T) -> T { T.exp(x) }
+    }
     struct Log: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { T.log(x) } }
     struct Sin: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { T.sin(x) } }
     struct Cos: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { T.cos(x) } }
@@ -15,11 +19,17 @@ enum UnaryMath {
     struct Atan: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { T.atan(x) } }
     struct Sinh: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { T.sinh(x) } }
     struct Cosh: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { T.cosh(x) } }
-    struct Tanh: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { T.tanh(x) } }
+    struct Tanh: FloatUnaryFunction {
+        var activation: Kernels.Activation? { .tanh }
+        func callAsFunction<T: MathFloat>(_ x: T) -> T { T.tanh(x) }
+    }
     struct Asinh: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { T.asinh(x) } }
     struct Acosh: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { T.acosh(x) } }
     struct Atanh: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { T.atanh(x) } }
-    struct Erf: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { T.erf(x) } }
+    struct Erf: FloatUnaryFunction {
+        var activation: Kernels.Activation? { .erf }
+        func callAsFunction<T: MathFloat>(_ x: T) -> T { T.erf(x) }
+    }
     struct Floor: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { x.rounded(.down) } }
     struct Ceil: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { x.rounded(.up) } }
     /// Halves round to the even neighbour (numpy's `round`).
@@ -27,6 +37,7 @@ enum UnaryMath {
 
     /// Split at 0 so that `exp` never overflows: 1 / (1 + e^-x) or e^x / (1 + e^x).
     struct Sigmoid: FloatUnaryFunction {
+        var activation: Kernels.Activation? { .sigmoid }
         func callAsFunction<T: MathFloat>(_ x: T) -> T {
             if x >= 0 { return 1 / (1 + T.exp(-x)) }
             let e = T.exp(x)
@@ -107,6 +118,7 @@ enum UnaryMath {
     /// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) with `approximate = "tanh"`.
     struct Gelu: FloatUnaryFunction {
         let tanhApproximation: Bool
+        var activation: Kernels.Activation? { tanhApproximation ? .geluTanh : .gelu }
 
         init(_ node: Node) throws {
             switch try node.string("approximate", default: "none") {

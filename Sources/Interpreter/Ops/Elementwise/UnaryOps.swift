@@ -1,3 +1,4 @@
+import Kernels
 import TensorCore
 
 // Unary elementwise ops: one contiguous loop per (op, dtype), the element function inlined.
@@ -20,12 +21,17 @@ func unaryMap<S: TensorElement, R: TensorElement>(
 /// A function of one float, for the float dtypes only.
 protocol FloatUnaryFunction: Sendable {
     func callAsFunction<T: MathFloat>(_ x: T) -> T
+    /// The vectorised float32 kernel computing the same function, if there is one.
+    var activation: Kernels.Activation? { get }
 }
 
 extension FloatUnaryFunction {
+    var activation: Kernels.Activation? { nil }
+
     func apply(_ op: String, _ x: Tensor) throws(OpError) -> Tensor {
         switch x.dtype {
-        case .float32: try floats(op, x, Float.self)
+        case .float32:
+            if let activation { try activationKernel(op, x, activation) } else { try floats(op, x, Float.self) }
         case .float64: try floats(op, x, Double.self)
         case .float16: try floats(op, x, Float16.self)
         case .bfloat16: try floats(op, x, BFloat16.self)
@@ -36,6 +42,18 @@ extension FloatUnaryFunction {
     private func floats<S: FloatElement>(_ op: String, _ x: Tensor, _: S.Type) throws(OpError) -> Tensor {
         try unaryMap(op, x) { (v: S) in S(computed: self(v.computed)) }
     }
+}
+
+/// A float32 tensor through one of the Kernels module's vectorised activations.
+private func activationKernel(_ op: String, _ x: Tensor, _ f: Kernels.Activation) throws(OpError) -> Tensor {
+    var out = try makeOutput(op, .float32, x.shape)
+    x.withUnsafeBufferPointer(of: Float.self) { src in
+        out.withUnsafeMutableBufferPointer(of: Float.self) { dst in
+            guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+            Kernels.activation(f, s, d, count: src.count)
+        }
+    }
+    return out
 }
 
 /// A function of one number, given for floats and for the integer dtypes in `integers`.
