@@ -59,6 +59,12 @@ struct PadTests {
         #expect(b.scalars(as: Bool.self) == [false, true, false])
     }
 
+    @Test("an empty output returns at once, even with a huge pad on another axis")
+    func emptyOutput() throws {
+        let out = try runOp("Pad", [D.float([], [0, 2]), D.int64([0, 0, 0, 1 << 50])], attributes: ["mode": .string("edge")])[0]
+        #expect(out.shape == [0, 2 + (1 << 50)])
+    }
+
     @Test("wrong pads length, too much cropping, bad value dtype and unknown mode are errors")
     func errors() {
         D.expectOpError("[1, 1]", "4 values") { _ = try runOp("Pad", [x, D.int64([1, 1])]) }

@@ -41,6 +41,14 @@ struct ScatterNDTests {
         #expect(data.scalars(as: Bool.self) == [false, false, false])
     }
 
+    @Test("no updates leave data as it is, whatever the (zero-size) indices shape")
+    func noUpdates() throws {
+        let data = D.float([], [0])
+        let indices = Tensor(shape: [1 << 40, 0], scalars: [Int64]())
+        let updates = Tensor(shape: [1 << 40, 0], scalars: [Float]())
+        #expect(try runOp("ScatterND", [data, indices, updates])[0].shape == [0])
+    }
+
     @Test("out-of-range index, wrong updates shape and unknown reduction are errors")
     func errors() {
         D.expectOpError("index 4", "axis 0") { _ = try runOp("ScatterND", [D.iota([4]), D.int64([4], [1, 1]), D.float([1])]) }

@@ -28,7 +28,9 @@ struct GatherND: Operator {
         }
         let indices = try ShapeSupport.ints(indicesTensor, "indices")
         let shape = Array(indicesTensor.shape.dropLast()) + Array(data.shape[(b + k)...])
+        // Allocated before the offsets: it refuses absurd shapes first.
         var output = try ShapeSupport.allocate(data.dtype, shape)
+        if output.count == 0 { return [output] }
         let size = data.dtype.byteSize
         let strides = Shape.strides(data.shape)
         let batches = try ShapeSupport.product(data.shape[..<b])

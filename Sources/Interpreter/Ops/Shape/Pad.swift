@@ -93,6 +93,9 @@ struct Pad: Operator {
 
     /// Reflect, edge and wrap: each output coordinate reads the input coordinate its axis maps it to.
     private func mapped(_ data: Tensor, shape: [Int], begin: [Int]) throws(OpError) -> Tensor {
+        // Allocate first: it refuses absurd shapes before the per-axis maps are built.
+        var output = try ShapeSupport.allocate(data.dtype, shape)
+        guard output.count > 0 else { return output }
         var maps: [[Int]] = []
         for a in 0..<data.rank {
             let n = data.shape[a]
@@ -101,8 +104,6 @@ struct Pad: Operator {
             }
             maps.append((0..<shape[a]).map { o in source(o - begin[a], dim: n) })
         }
-        var output = try ShapeSupport.allocate(data.dtype, shape)
-        guard output.count > 0 else { return output }
         let size = data.dtype.byteSize
         let strides = Shape.strides(data.shape)
         let last = data.rank - 1

@@ -28,6 +28,8 @@ struct ScatterND: Operator {
             throw OpError("updates are \(updates.dtype) \(updates.shape), expected \(data.dtype) \(expected) "
                           + "for data \(data.shape) and indices \(indicesTensor.shape)")
         }
+        // Nothing to write; also keeps a huge zero-size indices shape from driving the loop.
+        if updates.count == 0 { return [data] }
         let indices = try ShapeSupport.ints(indicesTensor, "indices")
         let strides = Shape.strides(data.shape)
         let tuples = try ShapeSupport.product(indicesTensor.shape.dropLast())
