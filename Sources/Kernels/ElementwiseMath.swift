@@ -26,7 +26,7 @@ extension Kernels {
         _ f: Activation, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int
     ) {
         switch f {
-        case .exp: mapVectors(x, y, n, expVector)
+        case .exp: mapVectors(x, y, n, expLanes)
         case .sigmoid: mapVectors(x, y, n, sigmoidVector)
         case .tanh: mapVectors(x, y, n, tanhVector)
         case .erf: mapVectors(x, y, n, erfVector)
@@ -70,9 +70,44 @@ extension Kernels {
         if i < n { storePartial(f(loadPartial(x, i, count: n - i, fill: 0)), y, i, count: n - i) }
     }
 
+    /// e^x on 16 lanes, the Cephes `expf` scheme of ``expVector(_:)`` written only with
+    /// operations Swift lowers to vector instructions: rounding by adding 1.5·2²³, 2^k from the
+    /// bits of that sum, clamping by masks. (`rounded(.down)`, `SIMD16<Int32>(_:)` and
+    /// `pointwiseMin/Max` go lane by lane: together ~25 ns per element instead of ~1, measured
+    /// with -O on x86-64.) Below −86.6 the result is 0, above 88.72 +inf, NaN stays NaN.
+    @inline(__always)
+    static func expLanes(_ x: Vector) -> Vector {
+        let low: Float = -86.6, high: Float = 88.722_83
+        var clamped = x
+        clamped.replace(with: low, where: x .< low)
+        clamped.replace(with: high, where: x .> high)
+        // t's low mantissa bits hold k = round(x·log2 e) as an integer.
+        let magic: Float = 12_582_912
+        let t = clamped * 1.442_695_041 + magic
+        let k = t - magic
+        // ln2 split in a part exact in float and a correction, so k·ln2 is subtracted exactly.
+        var r = clamped - k * 0.693_359_375
+        r = r + k * 2.121_944_40e-4
+        var p = Vector(repeating: 1.987_569_150_0e-4)
+        p = p * r + 1.398_199_950_7e-3
+        p = p * r + 8.333_451_907_3e-3
+        p = p * r + 4.166_579_589_4e-2
+        p = p * r + 1.666_666_545_9e-1
+        p = p * r + 5.000_000_120_1e-1
+        p = p * (r * r) + r + 1
+        // 2^k as 2^(k-1)·2: k reaches 128 near the top of the range, one past the largest exponent.
+        let kInt = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        let scale = unsafeBitCast((kInt &+ 126) &<< 23, to: Vector.self)
+        var result = p * scale * 2
+        result.replace(with: 0, where: x .< low)
+        result.replace(with: .infinity, where: x .> high)
+        result.replace(with: x, where: x .!= x)
+        return result
+    }
+
     @inline(__always)
     static func sigmoidVector(_ x: Vector) -> Vector {
-        1 / (1 + expVector(-x))
+        1 / (1 + expLanes(-x))
     }
 
     /// Below |x| = 0.625 the odd series x + x·z·P(z), z = x² (Cephes `tanhf` coefficients);
@@ -80,7 +115,7 @@ extension Kernels {
     @inline(__always)
     static func tanhVector(_ x: Vector) -> Vector {
         let magnitude = absolute(x)
-        let e = expVector(2 * magnitude)
+        let e = expLanes(2 * magnitude)
         var result = withSignOf(x, 1 - 2 / (e + 1))
         let z = x * x
         var p = Vector(repeating: -5.704_988_727_45e-3)
@@ -99,7 +134,9 @@ extension Kernels {
     static func erfVector(_ x: Vector) -> Vector {
         let split: Float = 0.921_875
         let magnitude = absolute(x)
-        let a = pointwiseMin(pointwiseMax(magnitude, Vector(repeating: split)), Vector(repeating: 4))
+        var a = magnitude
+        a.replace(with: split, where: magnitude .< split)
+        a.replace(with: 4, where: magnitude .> 4)
         let u = 1 / a
         var q = Vector(repeating: 0.021_202_359)
         q = q * u - 0.128_200_95
@@ -111,7 +148,7 @@ extension Kernels {
         q = q * u + 0.025_996_506
         q = q * u + 0.561_097_7
         q = q * u + 0.000_156_535_94
-        var result = withSignOf(x, 1 - expVector(-(a * a)) * q)
+        var result = withSignOf(x, 1 - expLanes(-(a * a)) * q)
         let t = x * x
         var p = Vector(repeating: -0.000_602_463_6)
         p = p * t + 0.005_000_901_4
