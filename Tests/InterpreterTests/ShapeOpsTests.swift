@@ -79,9 +79,9 @@ struct ShapeOpsRegistryTests {
 }
 
 /// A naive reference for ``StridedCopy/copy``: one element at a time by explicit coordinates.
-private func naiveCopy(shape: [Int], source: [UInt16], sourceStrides: [Int], sourceOffset: Int,
-                       destinationCount: Int, destinationStrides: [Int]) -> [UInt16] {
-    var result = [UInt16](repeating: 0xFFFF, count: destinationCount)
+private func naiveCopy<T: FixedWidthInteger>(shape: [Int], source: [T], sourceStrides: [Int], sourceOffset: Int,
+                                             destinationCount: Int, destinationStrides: [Int]) -> [T] {
+    var result = [T](repeating: .max, count: destinationCount)
     let count = shape.reduce(1, *)
     for linear in 0..<count {
         var rest = linear
@@ -100,14 +100,15 @@ private func naiveCopy(shape: [Int], source: [UInt16], sourceStrides: [Int], sou
 
 @Suite("StridedCopy")
 struct StridedCopyTests {
-    /// Copies through the fast helper into a buffer pre-filled with 0xFFFF.
-    private func fastCopy(shape: [Int], source: [UInt16], sourceStrides: [Int], sourceOffset: Int,
-                          destinationCount: Int, destinationStrides: [Int]) -> [UInt16] {
-        var result = [UInt16](repeating: 0xFFFF, count: destinationCount)
+    /// Copies through the fast helper into a buffer pre-filled with `T.max`.
+    private func fastCopy<T: FixedWidthInteger>(shape: [Int], source: [T], sourceStrides: [Int], sourceOffset: Int,
+                                                destinationCount: Int, destinationStrides: [Int]) -> [T] {
+        var result = [T](repeating: .max, count: destinationCount)
+        let size = MemoryLayout<T>.size
         source.withUnsafeBytes { src in
             result.withUnsafeMutableBytes { dst in
-                StridedCopy.copy(shape: shape, elementSize: 2,
-                                 from: src.baseAddress! + sourceOffset * 2, strides: sourceStrides,
+                StridedCopy.copy(shape: shape, elementSize: size,
+                                 from: src.baseAddress! + sourceOffset * size, strides: sourceStrides,
                                  to: dst.baseAddress!, strides: destinationStrides)
             }
         }
@@ -116,9 +117,17 @@ struct StridedCopyTests {
 
     /// Every permutation of a rank-4 shape with a mix of unit and long axes: transposes hit the
     /// contiguous-row, tiled and element paths.
-    @Test("transposes match the naive reference", arguments: [[2, 3, 4, 5], [1, 17, 3, 19], [33, 1, 2, 40], [4, 4, 1, 1]])
+    @Test("transposes of 1-, 2-, 4- and 8-byte elements match the naive reference",
+          arguments: [[2, 3, 4, 5], [1, 17, 3, 19], [33, 1, 2, 40], [4, 4, 1, 1], [37, 2, 1, 70]])
     func transposes(shape: [Int]) {
-        let source = (0..<shape.reduce(1, *)).map { UInt16($0) }
+        transposes(shape: shape, UInt8.self)
+        transposes(shape: shape, UInt16.self)
+        transposes(shape: shape, UInt32.self)
+        transposes(shape: shape, UInt64.self)
+    }
+
+    private func transposes<T: FixedWidthInteger>(shape: [Int], _: T.Type) {
+        let source = (0..<shape.reduce(1, *)).map { T(truncatingIfNeeded: $0) }
         let strides = Shape.strides(shape)
         for perm in permutations([0, 1, 2, 3]) {
             let out = perm.map { shape[$0] }
@@ -127,13 +136,13 @@ struct StridedCopyTests {
                                      destinationCount: source.count, destinationStrides: Shape.strides(out))
             let got = fastCopy(shape: out, source: source, sourceStrides: sourceStrides, sourceOffset: 0,
                                destinationCount: source.count, destinationStrides: Shape.strides(out))
-            #expect(got == expected, "perm \(perm) of \(shape)")
+            #expect(got == expected, "perm \(perm) of \(shape), \(T.self)")
         }
     }
 
     @Test("negative, zero and padded strides match the naive reference")
     func oddStrides() {
-        let source = (0..<60).map { UInt16($0) }
+        let source = (0..<60).map { UInt16($0) }  // 2-byte elements
         // Reversed rows, broadcast middle axis, written into a wider destination.
         let cases: [(shape: [Int], ss: [Int], offset: Int, ds: [Int], count: Int)] = [
             ([3, 4], [-20, 1], 40, [4, 1], 12),
@@ -154,7 +163,7 @@ struct StridedCopyTests {
 
     @Test("a zero-size axis copies nothing")
     func empty() {
-        let got = fastCopy(shape: [3, 0, 2], source: [1, 2, 3], sourceStrides: [0, 1, 1], sourceOffset: 0,
+        let got = fastCopy(shape: [3, 0, 2], source: [1, 2, 3] as [UInt16], sourceStrides: [0, 1, 1], sourceOffset: 0,
                            destinationCount: 2, destinationStrides: [0, 2, 1])
         #expect(got == [0xFFFF, 0xFFFF])
     }
