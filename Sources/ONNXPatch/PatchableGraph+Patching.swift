@@ -72,7 +72,11 @@ extension PatchableGraph {
         for (i, patch) in patches.enumerated() {
             switch patch.spec.kind {
             case .add(.file(let path)), .mul(.file(let path)), .replace(.file(let path)):
-                files[i] = try InputFile.read(path: path)
+                do {
+                    files[i] = try InputFile.read(path: path)
+                } catch {
+                    throw .patch(.badArgument(spec: patch.spec.text, reason: error.description))
+                }
             default:
                 break
             }

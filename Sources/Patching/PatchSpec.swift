@@ -43,7 +43,11 @@ public struct PatchSpec: Sendable, Equatable, CustomStringConvertible {
         var index = IndexExpression.all
         if lhs.last == "]" {
             guard let open = lhs.lastIndex(of: "[") else { throw .malformedSpec(text, "']' without '['") }
-            index = try IndexExpression.parse(String(lhs[lhs.index(after: open)..<lhs.index(before: lhs.endIndex)]))
+            do {
+                index = try IndexExpression.parse(String(lhs[lhs.index(after: open)..<lhs.index(before: lhs.endIndex)]))
+            } catch {
+                throw .malformedSpec(text, error.description)
+            }
             lhs = lhs[..<open]
         }
         let target = String(lhs).trimmingSpaces
