@@ -22,7 +22,8 @@ struct ConcatTests {
 
     @Test("negative axis, three int64 inputs (shape building)")
     func shapeBuilding() throws {
-        let out = try runOp("Concat", [D.int64([1]), D.int64([-1]), D.int64([12, 64])], attributes: ["axis": .int(-1)])[0]
+        let out = try runOp(
+            "Concat", [D.int64([1]), D.int64([-1]), D.int64([12, 64])], attributes: ["axis": .int(-1)])[0]
         #expect(try D.ints(out) == [1, -1, 12, 64])
     }
 

@@ -19,14 +19,17 @@ struct CumSumTests {
         #expect(negative.scalars(as: Float.self) == [1, 3, 6, 4, 9, 15])
     }
 
-    @Test("exclusive, reverse, and both", arguments: [
-        (1, 0, [0, 1, 3, 0, 4, 9]),
-        (0, 1, [6, 5, 3, 15, 11, 6]),
-        (1, 1, [5, 3, 0, 11, 6, 0]),
-    ])
+    @Test(
+        "exclusive, reverse, and both",
+        arguments: [
+            (1, 0, [0, 1, 3, 0, 4, 9]),
+            (0, 1, [6, 5, 3, 15, 11, 6]),
+            (1, 1, [5, 3, 0, 11, 6, 0]),
+        ])
     func flags(exclusive: Int, reverse: Int, expected: [Float]) throws {
-        let out = try runOp("CumSum", [x, Tensor(scalar: Int64(1))],
-                            attributes: ["exclusive": .int(exclusive), "reverse": .int(reverse)])[0]
+        let out = try runOp(
+            "CumSum", [x, Tensor(scalar: Int64(1))],
+            attributes: ["exclusive": .int(exclusive), "reverse": .int(reverse)])[0]
         #expect(out.scalars(as: Float.self) == expected)
     }
 
@@ -34,7 +37,8 @@ struct CumSumTests {
     func integers() throws {
         let out = try runOp("CumSum", [D.int64([5, -2, 7]), Tensor(scalar: Int64(0))])[0]
         #expect(try D.ints(out) == [5, 3, 10])
-        let i32 = try runOp("CumSum", [D.int32([1, 1, 1]), Tensor(scalar: Int64(0))], attributes: ["reverse": .int(1)])[0]
+        let i32 = try runOp(
+            "CumSum", [D.int32([1, 1, 1]), Tensor(scalar: Int64(0))], attributes: ["reverse": .int(1)])[0]
         #expect(i32.scalars(as: Int32.self) == [3, 2, 1])
         #expect(try runOp("CumSum", [D.float([], [2, 0]), Tensor(scalar: Int64(1))])[0].shape == [2, 0])
     }

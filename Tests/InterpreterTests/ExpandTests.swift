@@ -50,7 +50,10 @@ struct TileTests {
 
     @Test("1-D repeat, zero repeats, bool")
     func edges() throws {
-        #expect(try runOp("Tile", [D.float([1, 2]), D.int64([3])])[0].scalars(as: Float.self) == [1, 2, 1, 2, 1, 2])
+        #expect(
+            try runOp("Tile", [D.float([1, 2]), D.int64([3])])[0].scalars(as: Float.self) == [
+                1, 2, 1, 2, 1, 2,
+            ])
         #expect(try runOp("Tile", [D.iota([2, 2]), D.int64([0, 1])])[0].shape == [0, 2])
         let b = try runOp("Tile", [D.bool([true, false], [2, 1]), D.int64([1, 2])])[0]
         #expect(b.scalars(as: Bool.self) == [true, true, false, false])
@@ -58,7 +61,9 @@ struct TileTests {
 
     @Test("repeats of the wrong length or negative are errors")
     func errors() {
-        D.expectOpError("[2]", "2 non-negative", "[2, 2]") { _ = try runOp("Tile", [D.iota([2, 2]), D.int64([2])]) }
+        D.expectOpError("[2]", "2 non-negative", "[2, 2]") {
+            _ = try runOp("Tile", [D.iota([2, 2]), D.int64([2])])
+        }
         D.expectOpError("[-1, 1]") { _ = try runOp("Tile", [D.iota([2, 2]), D.int64([-1, 1])]) }
     }
 }

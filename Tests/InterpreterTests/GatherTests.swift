@@ -28,7 +28,9 @@ struct GatherTests {
 
     @Test("bool data, negative axis, empty indices")
     func boolAndEmpty() throws {
-        let b = try runOp("Gather", [D.bool([true, false, false, true], [2, 2]), D.int64([1])], attributes: ["axis": .int(-1)])[0]
+        let b = try runOp(
+            "Gather", [D.bool([true, false, false, true], [2, 2]), D.int64([1])],
+            attributes: ["axis": .int(-1)])[0]
         #expect(b.shape == [2, 1])
         #expect(b.scalars(as: Bool.self) == [false, true])
         let empty = try runOp("Gather", [x, D.int64([])])[0]
@@ -37,9 +39,15 @@ struct GatherTests {
 
     @Test("an index out of range is an error naming it, not a crash")
     func outOfRange() {
-        D.expectOpError("index 3", "axis 0", "[3, 4]", "-3...2") { _ = try runOp("Gather", [x, D.int64([0, 3])]) }
-        D.expectOpError("index -5") { _ = try runOp("Gather", [x, D.int64([-5])], attributes: ["axis": .int(1)]) }
-        D.expectOpError("axis 2") { _ = try runOp("Gather", [x, D.int64([0])], attributes: ["axis": .int(2)]) }
+        D.expectOpError("index 3", "axis 0", "[3, 4]", "-3...2") {
+            _ = try runOp("Gather", [x, D.int64([0, 3])])
+        }
+        D.expectOpError("index -5") {
+            _ = try runOp("Gather", [x, D.int64([-5])], attributes: ["axis": .int(1)])
+        }
+        D.expectOpError("axis 2") {
+            _ = try runOp("Gather", [x, D.int64([0])], attributes: ["axis": .int(2)])
+        }
         D.expectOpError("integer") { _ = try runOp("Gather", [x, D.float([0])]) }
     }
 }
@@ -48,8 +56,9 @@ struct GatherTests {
 struct GatherElementsTests {
     @Test("axis 1 (spec example)")
     func axis1() throws {
-        let out = try runOp("GatherElements", [D.float([1, 2, 3, 4], [2, 2]), D.int64([0, 0, 1, 0], [2, 2])],
-                            attributes: ["axis": .int(1)])[0]
+        let out = try runOp(
+            "GatherElements", [D.float([1, 2, 3, 4], [2, 2]), D.int64([0, 0, 1, 0], [2, 2])],
+            attributes: ["axis": .int(1)])[0]
         #expect(out.scalars(as: Float.self) == [1, 1, 4, 3])
     }
 
@@ -58,16 +67,21 @@ struct GatherElementsTests {
         let out = try runOp("GatherElements", [D.iota64([3, 3]), D.int64([1, 2, 0, 2, 0, -1], [2, 3])])[0]
         #expect(out.shape == [2, 3])
         #expect(try D.ints(out) == [3, 7, 2, 6, 1, 8])
-        let narrow = try runOp("GatherElements", [D.iota64([3, 3]), D.int32([2, 1], [2, 1])], attributes: ["axis": .int(0)])[0]
+        let narrow = try runOp(
+            "GatherElements", [D.iota64([3, 3]), D.int32([2, 1], [2, 1])], attributes: ["axis": .int(0)])[0]
         #expect(try D.ints(narrow) == [6, 3])
     }
 
     @Test("out-of-range index and rank mismatch are errors")
     func errors() {
         D.expectOpError("index 2", "axis 1") {
-            _ = try runOp("GatherElements", [D.iota([2, 2]), D.int64([0, 2, 0, 0], [2, 2])], attributes: ["axis": .int(1)])
+            _ = try runOp(
+                "GatherElements", [D.iota([2, 2]), D.int64([0, 2, 0, 0], [2, 2])],
+                attributes: ["axis": .int(1)])
         }
-        D.expectOpError("[4]", "[2, 2]") { _ = try runOp("GatherElements", [D.iota([2, 2]), D.int64([0, 0, 0, 0])]) }
+        D.expectOpError("[4]", "[2, 2]") {
+            _ = try runOp("GatherElements", [D.iota([2, 2]), D.int64([0, 0, 0, 0])])
+        }
     }
 }
 
@@ -93,17 +107,24 @@ struct GatherNDTests {
 
     @Test("batch_dims 1")
     func batchDims() throws {
-        let out = try runOp("GatherND", [D.iota64([2, 2, 2]), D.int64([1, 0], [2, 1])], attributes: ["batch_dims": .int(1)])[0]
+        let out = try runOp(
+            "GatherND", [D.iota64([2, 2, 2]), D.int64([1, 0], [2, 1])], attributes: ["batch_dims": .int(1)])[
+                0]
         #expect(out.shape == [2, 2])
         #expect(try D.ints(out) == [2, 3, 4, 5])
     }
 
     @Test("out-of-range indices and mismatched batch dims are errors")
     func errors() {
-        D.expectOpError("index 2", "axis 1") { _ = try runOp("GatherND", [D.iota([2, 2]), D.int64([0, 2], [1, 2])]) }
-        D.expectOpError("batch_dims 1") {
-            _ = try runOp("GatherND", [D.iota([2, 2]), D.int64([0, 0, 0], [3, 1])], attributes: ["batch_dims": .int(1)])
+        D.expectOpError("index 2", "axis 1") {
+            _ = try runOp("GatherND", [D.iota([2, 2]), D.int64([0, 2], [1, 2])])
         }
-        D.expectOpError("[1, 3]") { _ = try runOp("GatherND", [D.iota([2, 2]), D.int64([0, 0, 0], [1, 3])]) }
+        D.expectOpError("batch_dims 1") {
+            _ = try runOp(
+                "GatherND", [D.iota([2, 2]), D.int64([0, 0, 0], [3, 1])], attributes: ["batch_dims": .int(1)])
+        }
+        D.expectOpError("[1, 3]") {
+            _ = try runOp("GatherND", [D.iota([2, 2]), D.int64([0, 0, 0], [1, 3])])
+        }
     }
 }

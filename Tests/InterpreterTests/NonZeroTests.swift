@@ -44,14 +44,19 @@ struct OneHotTests {
 
     @Test("axis 0, float indices and depth, int64 values")
     func axis0() throws {
-        let out = try runOp("OneHot", [D.float([1, 0]), D.float([3]), D.int64([-1, 9])], attributes: ["axis": .int(0)])[0]
+        let out = try runOp(
+            "OneHot", [D.float([1, 0]), D.float([3]), D.int64([-1, 9])], attributes: ["axis": .int(0)])[0]
         #expect(out.shape == [3, 2])
         #expect(try D.ints(out) == [-1, 9, 9, -1, -1, -1])
     }
 
     @Test("bad depth or values are errors")
     func errors() {
-        D.expectOpError("depth") { _ = try runOp("OneHot", [D.int64([0]), Tensor(scalar: Int64(0)), D.float([0, 1])]) }
-        D.expectOpError("[off, on]") { _ = try runOp("OneHot", [D.int64([0]), Tensor(scalar: Int64(2)), D.float([0, 1, 2])]) }
+        D.expectOpError("depth") {
+            _ = try runOp("OneHot", [D.int64([0]), Tensor(scalar: Int64(0)), D.float([0, 1])])
+        }
+        D.expectOpError("[off, on]") {
+            _ = try runOp("OneHot", [D.int64([0]), Tensor(scalar: Int64(2)), D.float([0, 1, 2])])
+        }
     }
 }

@@ -25,11 +25,13 @@ struct PadTests {
         #expect(try D.ints(out) == [2, 3, 0])
     }
 
-    @Test("reflect, edge and wrap (pads [1, 2, 0, 1])", arguments: [
-        ("reflect", [6, 5, 4, 5, 6, 5, 3, 2, 1, 2, 3, 2, 6, 5, 4, 5, 6, 5]),
-        ("edge", [1, 1, 1, 2, 3, 3, 1, 1, 1, 2, 3, 3, 4, 4, 4, 5, 6, 6]),
-        ("wrap", [5, 6, 4, 5, 6, 4, 2, 3, 1, 2, 3, 1, 5, 6, 4, 5, 6, 4]),
-    ])
+    @Test(
+        "reflect, edge and wrap (pads [1, 2, 0, 1])",
+        arguments: [
+            ("reflect", [6, 5, 4, 5, 6, 5, 3, 2, 1, 2, 3, 2, 6, 5, 4, 5, 6, 5]),
+            ("edge", [1, 1, 1, 2, 3, 3, 1, 1, 1, 2, 3, 3, 4, 4, 4, 5, 6, 6]),
+            ("wrap", [5, 6, 4, 5, 6, 4, 2, 3, 1, 2, 3, 1, 5, 6, 4, 5, 6, 4]),
+        ])
     func modes(mode: String, expected: [Int]) throws {
         let out = try runOp("Pad", [x, D.int64([1, 2, 0, 1])], attributes: ["mode": .string(mode)])[0]
         #expect(out.shape == [3, 6])
@@ -38,9 +40,11 @@ struct PadTests {
 
     @Test("pads wider than the axis repeat the reflection or the cycle")
     func widePads() throws {
-        let reflect = try runOp("Pad", [D.int64([1, 2, 3]), D.int64([5, 5])], attributes: ["mode": .string("reflect")])[0]
+        let reflect = try runOp(
+            "Pad", [D.int64([1, 2, 3]), D.int64([5, 5])], attributes: ["mode": .string("reflect")])[0]
         #expect(try D.ints(reflect) == [2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2])
-        let wrap = try runOp("Pad", [D.int64([1, 2, 3]), D.int64([4, 4])], attributes: ["mode": .string("wrap")])[0]
+        let wrap = try runOp(
+            "Pad", [D.int64([1, 2, 3]), D.int64([4, 4])], attributes: ["mode": .string("wrap")])[0]
         #expect(try D.ints(wrap) == [3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1])
     }
 
@@ -53,7 +57,8 @@ struct PadTests {
 
     @Test("opset 2 attributes pads and value; bool data")
     func opset2() throws {
-        let out = try runOp("Pad", [D.float([1, 2])], attributes: ["pads": .ints([0, 2]), "value": .float(1.5)], opset: 2)[0]
+        let out = try runOp(
+            "Pad", [D.float([1, 2])], attributes: ["pads": .ints([0, 2]), "value": .float(1.5)], opset: 2)[0]
         #expect(out.scalars(as: Float.self) == [1, 2, 1.5, 1.5])
         let b = try runOp("Pad", [D.bool([true]), D.int64([1, 1]), Tensor(scalar: false)])[0]
         #expect(b.scalars(as: Bool.self) == [false, true, false])
@@ -61,7 +66,9 @@ struct PadTests {
 
     @Test("an empty output returns at once, even with a huge pad on another axis")
     func emptyOutput() throws {
-        let out = try runOp("Pad", [D.float([], [0, 2]), D.int64([0, 0, 0, 1 << 50])], attributes: ["mode": .string("edge")])[0]
+        let out = try runOp(
+            "Pad", [D.float([], [0, 2]), D.int64([0, 0, 0, 1 << 50])], attributes: ["mode": .string("edge")])[
+                0]
         #expect(out.shape == [0, 2 + (1 << 50)])
     }
 
@@ -69,8 +76,12 @@ struct PadTests {
     func errors() {
         D.expectOpError("[1, 1]", "4 values") { _ = try runOp("Pad", [x, D.int64([1, 1])]) }
         D.expectOpError("negative") { _ = try runOp("Pad", [x, D.int64([-3, 0, 0, 0])]) }
-        D.expectOpError("constant_value", "int64") { _ = try runOp("Pad", [x, D.int64([0, 0, 0, 0]), Tensor(scalar: Float(1))]) }
-        D.expectOpError("'mirror'") { _ = try runOp("Pad", [x, D.int64([0, 0, 0, 0])], attributes: ["mode": .string("mirror")]) }
+        D.expectOpError("constant_value", "int64") {
+            _ = try runOp("Pad", [x, D.int64([0, 0, 0, 0]), Tensor(scalar: Float(1))])
+        }
+        D.expectOpError("'mirror'") {
+            _ = try runOp("Pad", [x, D.int64([0, 0, 0, 0])], attributes: ["mode": .string("mirror")])
+        }
         D.expectOpError("empty") {
             _ = try runOp("Pad", [D.float([], [0]), D.int64([1, 1])], attributes: ["mode": .string("edge")])
         }

@@ -1,7 +1,8 @@
 import GraphIR
-@testable import Interpreter
 import TensorCore
 import Testing
+
+@testable import Interpreter
 
 /// Small constructors and readers for the shape-op tests.
 enum ShapeTestData {
@@ -44,11 +45,13 @@ enum ShapeTestData {
             Issue.record("expected an OpError containing \(fragments)", sourceLocation: sourceLocation)
         } catch let error as OpError {
             for fragment in fragments {
-                #expect(error.message.contains(fragment), "message '\(error.message)' lacks '\(fragment)'",
-                        sourceLocation: sourceLocation)
+                #expect(
+                    error.message.contains(fragment), "message '\(error.message)' lacks '\(fragment)'",
+                    sourceLocation: sourceLocation)
             }
         } catch {
-            Issue.record("expected an OpError, got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
+            Issue.record(
+                "expected an OpError, got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
         }
     }
 }
@@ -67,7 +70,9 @@ struct ShapeOpsRegistryTests {
     @Test("every op resolves at every opset from 14 to 23", arguments: ops)
     func registered(op: String) {
         for opset in 14...23 {
-            #expect(OpRegistry.standard.factory(opType: op, domain: "", opset: opset) != nil, "\(op) at opset \(opset)")
+            #expect(
+                OpRegistry.standard.factory(opType: op, domain: "", opset: opset) != nil,
+                "\(op) at opset \(opset)")
         }
     }
 
@@ -79,8 +84,10 @@ struct ShapeOpsRegistryTests {
 }
 
 /// A naive reference for ``StridedCopy/copy``: one element at a time by explicit coordinates.
-private func naiveCopy<T: FixedWidthInteger>(shape: [Int], source: [T], sourceStrides: [Int], sourceOffset: Int,
-                                             destinationCount: Int, destinationStrides: [Int]) -> [T] {
+private func naiveCopy<T: FixedWidthInteger>(
+    shape: [Int], source: [T], sourceStrides: [Int], sourceOffset: Int,
+    destinationCount: Int, destinationStrides: [Int]
+) -> [T] {
     var result = [T](repeating: .max, count: destinationCount)
     let count = shape.reduce(1, *)
     for linear in 0..<count {
@@ -101,15 +108,18 @@ private func naiveCopy<T: FixedWidthInteger>(shape: [Int], source: [T], sourceSt
 @Suite("StridedCopy")
 struct StridedCopyTests {
     /// Copies through the fast helper into a buffer pre-filled with `T.max`.
-    private func fastCopy<T: FixedWidthInteger>(shape: [Int], source: [T], sourceStrides: [Int], sourceOffset: Int,
-                                                destinationCount: Int, destinationStrides: [Int]) -> [T] {
+    private func fastCopy<T: FixedWidthInteger>(
+        shape: [Int], source: [T], sourceStrides: [Int], sourceOffset: Int,
+        destinationCount: Int, destinationStrides: [Int]
+    ) -> [T] {
         var result = [T](repeating: .max, count: destinationCount)
         let size = MemoryLayout<T>.size
         source.withUnsafeBytes { src in
             result.withUnsafeMutableBytes { dst in
-                StridedCopy.copy(shape: shape, elementSize: size,
-                                 from: src.baseAddress! + sourceOffset * size, strides: sourceStrides,
-                                 to: dst.baseAddress!, strides: destinationStrides)
+                StridedCopy.copy(
+                    shape: shape, elementSize: size,
+                    from: src.baseAddress! + sourceOffset * size, strides: sourceStrides,
+                    to: dst.baseAddress!, strides: destinationStrides)
             }
         }
         return result
@@ -117,8 +127,9 @@ struct StridedCopyTests {
 
     /// Every permutation of a rank-4 shape with a mix of unit and long axes: transposes hit the
     /// contiguous-row, tiled and element paths.
-    @Test("transposes of 1-, 2-, 4- and 8-byte elements match the naive reference",
-          arguments: [[2, 3, 4, 5], [1, 17, 3, 19], [33, 1, 2, 40], [4, 4, 1, 1], [37, 2, 1, 70]])
+    @Test(
+        "transposes of 1-, 2-, 4- and 8-byte elements match the naive reference",
+        arguments: [[2, 3, 4, 5], [1, 17, 3, 19], [33, 1, 2, 40], [4, 4, 1, 1], [37, 2, 1, 70]])
     func transposes(shape: [Int]) {
         transposes(shape: shape, UInt8.self)
         transposes(shape: shape, UInt16.self)
@@ -132,10 +143,12 @@ struct StridedCopyTests {
         for perm in permutations([0, 1, 2, 3]) {
             let out = perm.map { shape[$0] }
             let sourceStrides = perm.map { strides[$0] }
-            let expected = naiveCopy(shape: out, source: source, sourceStrides: sourceStrides, sourceOffset: 0,
-                                     destinationCount: source.count, destinationStrides: Shape.strides(out))
-            let got = fastCopy(shape: out, source: source, sourceStrides: sourceStrides, sourceOffset: 0,
-                               destinationCount: source.count, destinationStrides: Shape.strides(out))
+            let expected = naiveCopy(
+                shape: out, source: source, sourceStrides: sourceStrides, sourceOffset: 0,
+                destinationCount: source.count, destinationStrides: Shape.strides(out))
+            let got = fastCopy(
+                shape: out, source: source, sourceStrides: sourceStrides, sourceOffset: 0,
+                destinationCount: source.count, destinationStrides: Shape.strides(out))
             #expect(got == expected, "perm \(perm) of \(shape), \(T.self)")
         }
     }
@@ -153,18 +166,21 @@ struct StridedCopyTests {
             ([30, 2], [2, 1], 0, [2, 1], 60),
         ]
         for c in cases {
-            let expected = naiveCopy(shape: c.shape, source: source, sourceStrides: c.ss, sourceOffset: c.offset,
-                                     destinationCount: c.count, destinationStrides: c.ds)
-            let got = fastCopy(shape: c.shape, source: source, sourceStrides: c.ss, sourceOffset: c.offset,
-                               destinationCount: c.count, destinationStrides: c.ds)
+            let expected = naiveCopy(
+                shape: c.shape, source: source, sourceStrides: c.ss, sourceOffset: c.offset,
+                destinationCount: c.count, destinationStrides: c.ds)
+            let got = fastCopy(
+                shape: c.shape, source: source, sourceStrides: c.ss, sourceOffset: c.offset,
+                destinationCount: c.count, destinationStrides: c.ds)
             #expect(got == expected, "shape \(c.shape) strides \(c.ss) → \(c.ds)")
         }
     }
 
     @Test("a zero-size axis copies nothing")
     func empty() {
-        let got = fastCopy(shape: [3, 0, 2], source: [1, 2, 3] as [UInt16], sourceStrides: [0, 1, 1], sourceOffset: 0,
-                           destinationCount: 2, destinationStrides: [0, 2, 1])
+        let got = fastCopy(
+            shape: [3, 0, 2], source: [1, 2, 3] as [UInt16], sourceStrides: [0, 1, 1], sourceOffset: 0,
+            destinationCount: 2, destinationStrides: [0, 2, 1])
         #expect(got == [0xFFFF, 0xFFFF])
     }
 

@@ -30,7 +30,13 @@ private struct ReferenceCase: Decodable {
     }
 
     var summary: String {
-        "\(op) inputs \(inputs.map { $0.map { "\($0.shape) \($0.shape.count <= 1 && $0.values.count <= 8 ? "\($0.values)" : "")" } ?? "-" }) \(attributes.keys.sorted())"
+        // Short 1-D inputs (starts, ends, pads…) are shown with their values.
+        let described = inputs.map { input -> String in
+            guard let input else { return "-" }
+            let short = input.shape.count <= 1 && input.values.count <= 8
+            return short ? "\(input.shape) \(input.values)" : "\(input.shape)"
+        }
+        return "\(op) inputs \(described) attributes \(attributes.keys.sorted())"
     }
 }
 
@@ -42,12 +48,15 @@ struct ShapeReferenceTests {
         return try JSONDecoder().decode([ReferenceCase].self, from: Data(contentsOf: url))
     }
 
-    @Test("every case matches onnxruntime's output", arguments: ["Slice", "Transpose", "Pad", "Expand", "Tile", "Gather", "CumSum"])
+    @Test(
+        "every case matches onnxruntime's output",
+        arguments: ["Slice", "Transpose", "Pad", "Expand", "Tile", "Gather", "CumSum"])
     func matches(op: String) throws {
         let cases = try Self.load().filter { $0.op == op }
         #expect(cases.count >= 10, "too few \(op) cases in the fixture")
         for c in cases {
-            let out = try runOp(c.op, c.inputs.map { $0?.tensor }, attributes: c.attributes, opset: c.opset)[0]
+            let out = try runOp(c.op, c.inputs.map { $0?.tensor }, attributes: c.attributes, opset: c.opset)[
+                0]
             #expect(out.shape == c.output.shape, "\(c.summary)")
             #expect(try out.intValues() == c.output.values, "\(c.summary)")
         }

@@ -22,11 +22,14 @@ struct ReshapeTests {
 
     @Test("allowzero=1 makes 0 a literal dim (opset 14)")
     func allowzero() throws {
-        let out = try runOp("Reshape", [D.float([], [0, 3]), D.int64([3, 0])],
-                            attributes: ["allowzero": .int(1)])[0]
+        let out = try runOp(
+            "Reshape", [D.float([], [0, 3]), D.int64([3, 0])],
+            attributes: ["allowzero": .int(1)])[0]
         #expect(out.shape == [3, 0])
         // Without allowzero the 0 copies input dim 1 (3), and 3 · 3 ≠ 0 elements.
-        D.expectOpError("[0, 3]", "[3, 0]") { _ = try runOp("Reshape", [D.float([], [0, 3]), D.int64([3, 0])]) }
+        D.expectOpError("[0, 3]", "[3, 0]") {
+            _ = try runOp("Reshape", [D.float([], [0, 3]), D.int64([3, 0])])
+        }
     }
 
     @Test("opset 1 reads the shape attribute")
@@ -53,9 +56,13 @@ struct ReshapeTests {
     @Test("mismatched counts, two -1 and negative dims are errors")
     func errors() {
         D.expectOpError("[2, 3]", "[4, 2]") { _ = try runOp("Reshape", [D.iota([2, 3]), D.int64([4, 2])]) }
-        D.expectOpError("more than one -1") { _ = try runOp("Reshape", [D.iota([2, 3]), D.int64([-1, -1])]) }
+        D.expectOpError("more than one -1") {
+            _ = try runOp("Reshape", [D.iota([2, 3]), D.int64([-1, -1])])
+        }
         D.expectOpError("negative dim -2") { _ = try runOp("Reshape", [D.iota([2, 3]), D.int64([-2, 3])]) }
-        D.expectOpError("[4, -1]", "does not divide") { _ = try runOp("Reshape", [D.iota([2, 3]), D.int64([4, -1])]) }
+        D.expectOpError("[4, -1]", "does not divide") {
+            _ = try runOp("Reshape", [D.iota([2, 3]), D.int64([4, -1])])
+        }
         D.expectOpError("rank 1") { _ = try runOp("Reshape", [D.iota([6]), D.int64([2, 0])]) }
         D.expectOpError("integer") { _ = try runOp("Reshape", [D.iota([6]), D.float([6])]) }
     }
@@ -84,8 +91,12 @@ struct SqueezeTests {
 
     @Test("Squeeze of a non-unit axis or an axis out of range is an error")
     func squeezeErrors() {
-        D.expectOpError("axis 1", "[1, 3]", "expected 1") { _ = try runOp("Squeeze", [D.iota([1, 3]), D.int64([1])]) }
-        D.expectOpError("out of range", "rank 2") { _ = try runOp("Squeeze", [D.iota([1, 3]), D.int64([2])]) }
+        D.expectOpError("axis 1", "[1, 3]", "expected 1") {
+            _ = try runOp("Squeeze", [D.iota([1, 3]), D.int64([1])])
+        }
+        D.expectOpError("out of range", "rank 2") {
+            _ = try runOp("Squeeze", [D.iota([1, 3]), D.int64([2])])
+        }
     }
 
     @Test("Unsqueeze inserts axes counted in the output rank (opset 13 input)")
@@ -101,7 +112,8 @@ struct SqueezeTests {
 
     @Test("Unsqueeze with the axes attribute (opset 11)")
     func unsqueezeAttribute() throws {
-        let out = try runOp("Unsqueeze", [D.bool([true, false])], attributes: ["axes": .ints([1])], opset: 11)[0]
+        let out = try runOp(
+            "Unsqueeze", [D.bool([true, false])], attributes: ["axes": .ints([1])], opset: 11)[0]
         #expect(out.shape == [2, 1])
         #expect(out.scalars(as: Bool.self) == [true, false])
     }
@@ -160,8 +172,12 @@ struct TrivialShapeOpTests {
         let x = D.iota([2, 3, 4, 5])
         #expect(try D.ints(runOp("Shape", [x])[0]) == [2, 3, 4, 5])
         #expect(try runOp("Shape", [x])[0].dtype == .int64)
-        #expect(try D.ints(runOp("Shape", [x], attributes: ["start": .int(1), "end": .int(-1)])[0]) == [3, 4])
-        #expect(try D.ints(runOp("Shape", [x], attributes: ["start": .int(-10), "end": .int(10)])[0]) == [2, 3, 4, 5])
+        #expect(
+            try D.ints(runOp("Shape", [x], attributes: ["start": .int(1), "end": .int(-1)])[0]) == [3, 4])
+        #expect(
+            try D.ints(runOp("Shape", [x], attributes: ["start": .int(-10), "end": .int(10)])[0]) == [
+                2, 3, 4, 5,
+            ])
         #expect(try runOp("Shape", [x], attributes: ["start": .int(3), "end": .int(1)])[0].shape == [0])
         #expect(try runOp("Shape", [Tensor(scalar: Float(1))])[0].shape == [0])
     }

@@ -12,7 +12,10 @@ struct TransposeTests {
         let out = try runOp("Transpose", [D.iota64([2, 3, 4])])[0]
         #expect(out.shape == [4, 3, 2])
         // out[k][j][i] = 12i + 4j + k
-        #expect(try D.ints(out) == [0, 12, 4, 16, 8, 20, 1, 13, 5, 17, 9, 21, 2, 14, 6, 18, 10, 22, 3, 15, 7, 19, 11, 23])
+        #expect(
+            try D.ints(out) == [
+                0, 12, 4, 16, 8, 20, 1, 13, 5, 17, 9, 21, 2, 14, 6, 18, 10, 22, 3, 15, 7, 19, 11, 23,
+            ])
     }
 
     @Test("attention head split: perm [0,2,1,3] on (B,S,H,D)")
@@ -21,10 +24,14 @@ struct TransposeTests {
         #expect(out.shape == [2, 2, 3, 4])
         // Rows of D = 4 move whole: out[b][h][s] = row (b, s, h) of the input.
         var expected: [Float] = []
-        for b in 0..<2 { for h in 0..<2 { for s in 0..<3 {
-            let row = (b * 3 + s) * 2 + h
-            expected += (0..<4).map { Float(row * 4 + $0) }
-        } } }
+        for b in 0..<2 {
+            for h in 0..<2 {
+                for s in 0..<3 {
+                    let row = (b * 3 + s) * 2 + h
+                    expected += (0..<4).map { Float(row * 4 + $0) }
+                }
+            }
+        }
         #expect(out.scalars(as: Float.self) == expected)
     }
 
@@ -35,7 +42,9 @@ struct TransposeTests {
         #expect(out.shape == [columns, rows])
         let values = out.scalars(as: Float.self)
         var mismatches = 0
-        for c in 0..<columns { for r in 0..<rows where values[c * rows + r] != Float(r * columns + c) { mismatches += 1 } }
+        for c in 0..<columns {
+            for r in 0..<rows where values[c * rows + r] != Float(r * columns + c) { mismatches += 1 }
+        }
         #expect(mismatches == 0)
     }
 

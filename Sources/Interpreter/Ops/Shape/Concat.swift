@@ -22,7 +22,8 @@ struct Concat: Operator {
         let reference = tensors.first { $0.count > 0 } ?? first
         let axis = try ShapeSupport.axis(axis, rank: reference.rank)
         func fits(_ t: Tensor) -> Bool {
-            t.rank == reference.rank && t.shape.indices.allSatisfy { $0 == axis || t.shape[$0] == reference.shape[$0] }
+            t.rank == reference.rank
+                && t.shape.indices.allSatisfy { $0 == axis || t.shape[$0] == reference.shape[$0] }
         }
         var parts: [Tensor] = []
         for (i, t) in tensors.enumerated() {
@@ -32,8 +33,9 @@ struct Concat: Operator {
             if fits(t) {
                 parts.append(t)
             } else if t.count > 0 {
-                throw OpError("input \(i) has shape \(t.shape), expected \(reference.shape) except on axis \(axis) "
-                              + "(input shapes: \(tensors.map(\.shape)))")
+                throw OpError(
+                    "input \(i) has shape \(t.shape), expected \(reference.shape) except on axis \(axis) "
+                        + "(input shapes: \(tensors.map(\.shape)))")
             }
         }
         var shape = reference.shape
@@ -47,9 +49,10 @@ struct Concat: Operator {
         for part in parts {
             let width = part.shape[axis] * inner
             StridedCopy.withBuffers(part, &output) { source, destination in
-                StridedCopy.copy(shape: [outer, width], elementSize: part.dtype.byteSize,
-                                 from: source, strides: [width, 1],
-                                 to: destination + column * part.dtype.byteSize, strides: [rowLength, 1])
+                StridedCopy.copy(
+                    shape: [outer, width], elementSize: part.dtype.byteSize,
+                    from: source, strides: [width, 1],
+                    to: destination + column * part.dtype.byteSize, strides: [rowLength, 1])
             }
             column += width
         }

@@ -13,12 +13,15 @@ struct Constant: Operator {
 
     init(_ context: OpContext) throws {
         let node = context.node
-        let known = ["value", "value_float", "value_floats", "value_int", "value_ints",
-                     "value_string", "value_strings", "sparse_value"]
+        let known = [
+            "value", "value_float", "value_floats", "value_int", "value_ints",
+            "value_string", "value_strings", "sparse_value",
+        ]
         let present = known.filter { node.attributes[$0] != nil }
         guard present.count == 1, let name = present.first else {
-            throw OpError("Constant needs exactly one of \(known.joined(separator: ", ")), got "
-                          + (present.isEmpty ? "none" : present.joined(separator: ", ")))
+            throw OpError(
+                "Constant needs exactly one of \(known.joined(separator: ", ")), got "
+                    + (present.isEmpty ? "none" : present.joined(separator: ", ")))
         }
         switch name {
         case "value": value = try node.required(name, node.tensor)

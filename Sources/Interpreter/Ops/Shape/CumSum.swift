@@ -18,7 +18,8 @@ struct CumSum: Operator {
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try inputs.required(0)
-        let axis = try ShapeSupport.axis(try ShapeSupport.scalarInt(try inputs.required(1), "axis"), rank: x.rank)
+        let axis = try ShapeSupport.axis(
+            try ShapeSupport.scalarInt(try inputs.required(1), "axis"), rank: x.rank)
         guard x.dtype != .bool else { throw OpError("CumSum does not take bool input") }
         let kernel = Kernel(x: x, axis: axis, exclusive: exclusive, reverse: reverse)
         return [try kernel.dispatch(x.dtype)]

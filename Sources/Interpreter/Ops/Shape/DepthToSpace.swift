@@ -26,7 +26,8 @@ struct DepthToSpace: Operator {
         let input = try inputs.required(0)
         let b = blocksize
         guard input.rank == 4, b <= input.shape[1], input.shape[1] % (b * b) == 0 else {
-            throw OpError("input must be (N, C, H, W) with C divisible by blocksize² = \(b * b), got \(input.shape)")
+            throw OpError(
+                "input must be (N, C, H, W) with C divisible by blocksize² = \(b * b), got \(input.shape)")
         }
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let blocked = crd ? [n, c / (b * b), b, b, h, w] : [n, b, b, c / (b * b), h, w]
@@ -48,7 +49,8 @@ struct SpaceToDepth: Operator {
         let input = try inputs.required(0)
         let b = blocksize
         guard input.rank == 4, input.shape[2] % b == 0, input.shape[3] % b == 0 else {
-            throw OpError("input must be (N, C, H, W) with H and W divisible by blocksize \(b), got \(input.shape)")
+            throw OpError(
+                "input must be (N, C, H, W) with H and W divisible by blocksize \(b), got \(input.shape)")
         }
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let blocked = [n, c, h / b, b, w / b, b]

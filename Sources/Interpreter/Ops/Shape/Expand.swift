@@ -18,8 +18,9 @@ struct Expand: Operator {
         }
         let shape: [Int]
         do { shape = try Shape.broadcast(input.shape, requested) } catch {
-            throw OpError("input of shape \(input.shape) cannot be expanded to \(requested): "
-                          + "each dim must match or one of them be 1")
+            throw OpError(
+                "input of shape \(input.shape) cannot be expanded to \(requested): "
+                    + "each dim must match or one of them be 1")
         }
         return [try Self.apply(input, to: shape)]
     }
@@ -30,9 +31,10 @@ struct Expand: Operator {
         if input.count == (try ShapeSupport.product(shape)) { return try ShapeSupport.reshaped(input, shape) }
         var output = try ShapeSupport.allocate(input.dtype, shape)
         StridedCopy.withBuffers(input, &output) { source, destination in
-            StridedCopy.copy(shape: shape, elementSize: input.dtype.byteSize,
-                             from: source, strides: Shape.broadcastStrides(input.shape, to: shape),
-                             to: destination, strides: Shape.strides(shape))
+            StridedCopy.copy(
+                shape: shape, elementSize: input.dtype.byteSize,
+                from: source, strides: Shape.broadcastStrides(input.shape, to: shape),
+                to: destination, strides: Shape.strides(shape))
         }
         return output
     }

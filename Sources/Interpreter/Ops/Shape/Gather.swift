@@ -20,8 +20,9 @@ struct Gather: Operator {
         let indicesTensor = try inputs.required(1)
         let axis = try ShapeSupport.axis(axis, rank: data.rank)
         let dim = data.shape[axis]
-        let indices = try Self.normalized(try ShapeSupport.ints(indicesTensor, "indices"), dim: dim,
-                                          what: "axis \(axis) of data \(data.shape)")
+        let indices = try Self.normalized(
+            try ShapeSupport.ints(indicesTensor, "indices"), dim: dim,
+            what: "axis \(axis) of data \(data.shape)")
         let shape = Array(data.shape[..<axis]) + indicesTensor.shape + Array(data.shape[(axis + 1)...])
         var output = try ShapeSupport.allocate(data.dtype, shape)
         let outer = try ShapeSupport.product(data.shape[..<axis])
@@ -44,7 +45,9 @@ struct Gather: Operator {
         var result = indices
         for (i, index) in indices.enumerated() {
             guard index >= -dim && index < dim else {
-                throw OpError("index \(index) (position \(i)) is out of range for \(what) (expected \(-dim)...\(dim - 1))")
+                throw OpError(
+                    "index \(index) (position \(i)) is out of range for \(what) (expected \(-dim)...\(dim - 1))"
+                )
             }
             if index < 0 { result[i] = index + dim }
         }

@@ -19,11 +19,13 @@ struct GatherElements: Operator {
         let indicesTensor = try inputs.required(1)
         let axis = try ShapeSupport.axis(axis, rank: data.rank)
         try Self.checkShapes(data: data.shape, indices: indicesTensor.shape, axis: axis, op: "GatherElements")
-        let indices = try Gather.normalized(try ShapeSupport.ints(indicesTensor, "indices"), dim: data.shape[axis],
-                                            what: "axis \(axis) of data \(data.shape)")
+        let indices = try Gather.normalized(
+            try ShapeSupport.ints(indicesTensor, "indices"), dim: data.shape[axis],
+            what: "axis \(axis) of data \(data.shape)")
         var output = try ShapeSupport.allocate(data.dtype, indicesTensor.shape)
         let size = data.dtype.byteSize
-        let offsets = Self.dataOffsets(indices: indices, shape: indicesTensor.shape, data: data.shape, axis: axis)
+        let offsets = Self.dataOffsets(
+            indices: indices, shape: indicesTensor.shape, data: data.shape, axis: axis)
         StridedCopy.withBuffers(data, &output) { source, destination in
             for (i, offset) in offsets.enumerated() {
                 (destination + i * size).copyMemory(from: source + offset * size, byteCount: size)
@@ -35,9 +37,11 @@ struct GatherElements: Operator {
     /// Same rank, and every dim of `indices` off `axis` within `data`'s.
     static func checkShapes(data: [Int], indices: [Int], axis: Int, op: String) throws(OpError) {
         guard data.count == indices.count,
-              indices.indices.allSatisfy({ $0 == axis || indices[$0] <= data[$0] }) else {
-            throw OpError("\(op) indices of shape \(indices) do not fit data \(data) on axis \(axis) "
-                          + "(expected the same rank and dims no larger than data's off the axis)")
+            indices.indices.allSatisfy({ $0 == axis || indices[$0] <= data[$0] })
+        else {
+            throw OpError(
+                "\(op) indices of shape \(indices) do not fit data \(data) on axis \(axis) "
+                    + "(expected the same rank and dims no larger than data's off the axis)")
         }
     }
 

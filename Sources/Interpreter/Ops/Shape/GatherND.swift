@@ -21,10 +21,12 @@ struct GatherND: Operator {
         let b = batchDims
         let q = indicesTensor.rank
         guard q >= 1, b >= 0, b < q, b < data.rank, let k = indicesTensor.shape.last, k <= data.rank - b,
-              Array(data.shape[..<b]) == Array(indicesTensor.shape[..<b]) else {
-            throw OpError("GatherND indices of shape \(indicesTensor.shape) do not fit data \(data.shape) with "
-                          + "batch_dims \(b) (expected indices rank > batch_dims, matching batch dims, "
-                          + "and last dim ≤ data rank - batch_dims)")
+            Array(data.shape[..<b]) == Array(indicesTensor.shape[..<b])
+        else {
+            throw OpError(
+                "GatherND indices of shape \(indicesTensor.shape) do not fit data \(data.shape) with "
+                    + "batch_dims \(b) (expected indices rank > batch_dims, matching batch dims, "
+                    + "and last dim ≤ data rank - batch_dims)")
         }
         let indices = try ShapeSupport.ints(indicesTensor, "indices")
         let shape = Array(indicesTensor.shape.dropLast()) + Array(data.shape[(b + k)...])
@@ -48,8 +50,9 @@ struct GatherND: Operator {
                     let dim = data.shape[b + j]
                     let raw = indices[tuple + j]
                     guard raw >= -dim && raw < dim else {
-                        throw OpError("index \(raw) (tuple \(batch * tuplesPerBatch + t), entry \(j)) is out of range "
-                                      + "for axis \(b + j) of data \(data.shape) (expected \(-dim)...\(dim - 1))")
+                        throw OpError(
+                            "index \(raw) (tuple \(batch * tuplesPerBatch + t), entry \(j)) is out of range "
+                                + "for axis \(b + j) of data \(data.shape) (expected \(-dim)...\(dim - 1))")
                     }
                     offset += (raw < 0 ? raw + dim : raw) * strides[b + j]
                 }

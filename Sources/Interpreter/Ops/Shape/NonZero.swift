@@ -30,23 +30,25 @@ struct NonZero: Operator {
     /// Row-major positions of the elements whose value is not zero.
     static func nonZeroPositions(_ x: Tensor) -> [Int] {
         let size = x.dtype.byteSize
-        let mask: UInt64 = switch x.dtype {
-        case .float32: 0x7FFF_FFFF
-        case .float64: 0x7FFF_FFFF_FFFF_FFFF
-        case .float16, .bfloat16: 0x7FFF
-        default: ~0
-        }
+        let mask: UInt64 =
+            switch x.dtype {
+            case .float32: 0x7FFF_FFFF
+            case .float64: 0x7FFF_FFFF_FFFF_FFFF
+            case .float16, .bfloat16: 0x7FFF
+            default: ~0
+            }
         return x.withUnsafeRawBytes { bytes -> [Int] in
             var result: [Int] = []
             guard let base = bytes.baseAddress else { return result }
             for i in 0..<x.count {
                 let p = base + i * size
-                let bits: UInt64 = switch size {
-                case 1: UInt64(p.loadUnaligned(as: UInt8.self))
-                case 2: UInt64(p.loadUnaligned(as: UInt16.self))
-                case 4: UInt64(p.loadUnaligned(as: UInt32.self))
-                default: p.loadUnaligned(as: UInt64.self)
-                }
+                let bits: UInt64 =
+                    switch size {
+                    case 1: UInt64(p.loadUnaligned(as: UInt8.self))
+                    case 2: UInt64(p.loadUnaligned(as: UInt16.self))
+                    case 4: UInt64(p.loadUnaligned(as: UInt32.self))
+                    default: p.loadUnaligned(as: UInt64.self)
+                    }
                 if bits & mask != 0 { result.append(i) }
             }
             return result

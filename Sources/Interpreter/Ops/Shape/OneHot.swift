@@ -21,11 +21,15 @@ struct OneHot: Operator {
         let values = try inputs.required(2)
         let depthValues = try depthTensor.doubleValues()
         guard depthValues.count == 1, let depthValue = depthValues.first, depthValue >= 1,
-              depthValue <= Double(ShapeSupport.maxOutputBytes) else {
-            throw OpError("depth must be one positive number, got \(depthValues) (shape \(depthTensor.shape))")
+            depthValue <= Double(ShapeSupport.maxOutputBytes)
+        else {
+            throw OpError(
+                "depth must be one positive number, got \(depthValues) (shape \(depthTensor.shape))")
         }
         let depth = Int(depthValue)
-        guard values.count == 2 else { throw OpError("values must hold [off, on], got shape \(values.shape)") }
+        guard values.count == 2 else {
+            throw OpError("values must hold [off, on], got shape \(values.shape)")
+        }
         let axis = try ShapeSupport.axis(axis, rank: indicesTensor.rank + 1)
         var shape = indicesTensor.shape
         shape.insert(depth, at: axis)

@@ -23,7 +23,8 @@ struct Pad: Operator {
             throw OpError("mode '\(name)' is not one of constant, reflect, edge, wrap")
         }
         self.mode = mode
-        attributes = context.opset < 11
+        attributes =
+            context.opset < 11
             ? (try node.required("pads", node.ints), try node.float("value", default: 0)) : nil
     }
 
@@ -39,16 +40,21 @@ struct Pad: Operator {
             pads = try ShapeSupport.ints(try inputs.required(1), "pads")
             if let given = inputs.optional(2) {
                 guard given.dtype == data.dtype, given.count == 1 else {
-                    throw OpError("constant_value must be one \(data.dtype) element, got \(given.dtype) \(given.shape)")
+                    throw OpError(
+                        "constant_value must be one \(data.dtype) element, got \(given.dtype) \(given.shape)")
                 }
                 value = given
             } else {
                 value = try ShapeSupport.tensor([0], dtype: data.dtype, shape: [])
             }
-            if let given = inputs.optional(3) { axes = try ShapeSupport.axes(try ShapeSupport.ints(given, "axes"), rank: data.rank) }
+            if let given = inputs.optional(3) {
+                axes = try ShapeSupport.axes(try ShapeSupport.ints(given, "axes"), rank: data.rank)
+            }
         }
         guard pads.count == 2 * axes.count else {
-            throw OpError("pads \(pads) must hold \(2 * axes.count) values (begin and end for axes \(axes)) for input \(data.shape)")
+            throw OpError(
+                "pads \(pads) must hold \(2 * axes.count) values (begin and end for axes \(axes)) for input \(data.shape)"
+            )
         }
         var begin = [Int](repeating: 0, count: data.rank)
         var end = begin
@@ -58,7 +64,8 @@ struct Pad: Operator {
             let (grown, o1) = data.shape[a].addingReportingOverflow(begin[a])
             let (dim, o2) = grown.addingReportingOverflow(end[a])
             guard !o1, !o2, dim >= 0 else {
-                throw OpError("pads \(pads) give axis \(a) of input \(data.shape) a negative or overflowing size")
+                throw OpError(
+                    "pads \(pads) give axis \(a) of input \(data.shape) a negative or overflowing size")
             }
             shape.append(dim)
         }
@@ -68,7 +75,8 @@ struct Pad: Operator {
     }
 
     /// Fills with `value`, then copies the part of `data` that survives any cropping.
-    private func constant(_ data: Tensor, shape: [Int], begin: [Int], value: Tensor) throws(OpError) -> Tensor {
+    private func constant(_ data: Tensor, shape: [Int], begin: [Int], value: Tensor) throws(OpError) -> Tensor
+    {
         var output = try ShapeSupport.allocate(data.dtype, shape)
         let size = data.dtype.byteSize
         let count = output.count
@@ -77,16 +85,19 @@ struct Pad: Operator {
         }
         let sourceStart = begin.map { max(0, -$0) }
         let destinationStart = begin.map { max(0, $0) }
-        let extent = shape.indices.map { max(0, min(data.shape[$0] - sourceStart[$0], shape[$0] - destinationStart[$0])) }
+        let extent = shape.indices.map {
+            max(0, min(data.shape[$0] - sourceStart[$0], shape[$0] - destinationStart[$0]))
+        }
         let sourceStrides = Shape.strides(data.shape)
         let destinationStrides = Shape.strides(shape)
         let sourceOffset = zip(sourceStart, sourceStrides).reduce(0) { $0 + $1.0 * $1.1 }
         let destinationOffset = zip(destinationStart, destinationStrides).reduce(0) { $0 + $1.0 * $1.1 }
         guard !extent.contains(0) else { return output }
         StridedCopy.withBuffers(data, &output) { source, destination in
-            StridedCopy.copy(shape: extent, elementSize: size,
-                             from: source + sourceOffset * size, strides: sourceStrides,
-                             to: destination + destinationOffset * size, strides: destinationStrides)
+            StridedCopy.copy(
+                shape: extent, elementSize: size,
+                from: source + sourceOffset * size, strides: sourceStrides,
+                to: destination + destinationOffset * size, strides: destinationStrides)
         }
         return output
     }
@@ -100,7 +111,8 @@ struct Pad: Operator {
         for a in 0..<data.rank {
             let n = data.shape[a]
             guard n > 0 || shape[a] == 0 else {
-                throw OpError("cannot pad axis \(a) of input \(data.shape) in mode \(mode.rawValue): it is empty")
+                throw OpError(
+                    "cannot pad axis \(a) of input \(data.shape) in mode \(mode.rawValue): it is empty")
             }
             maps.append((0..<shape[a]).map { o in source(o - begin[a], dim: n) })
         }
@@ -113,7 +125,10 @@ struct Pad: Operator {
             var coordinate = [Int](repeating: 0, count: last)
             var d = destination
             for _ in 0..<rows {
-                let base = source + zip(coordinate.indices, coordinate).reduce(0) { $0 + maps[$1.0][$1.1] * strides[$1.0] } * size
+                let base =
+                    source + zip(coordinate.indices, coordinate).reduce(0) {
+                        $0 + maps[$1.0][$1.1] * strides[$1.0]
+                    } * size
                 for i in maps[last] {
                     d.copyMemory(from: base + i * size, byteCount: size)
                     d += size

@@ -17,7 +17,9 @@ struct Range: Operator {
         let delta = try inputs.required(2)
         let dtype = start.dtype
         guard limit.dtype == dtype, delta.dtype == dtype, dtype != .bool, dtype != .string else {
-            throw OpError("start, limit and delta must share one numeric dtype, got \(start.dtype), \(limit.dtype), \(delta.dtype)")
+            throw OpError(
+                "start, limit and delta must share one numeric dtype, got \(start.dtype), \(limit.dtype), \(delta.dtype)"
+            )
         }
         for (name, t) in [("start", start), ("limit", limit), ("delta", delta)] where t.count != 1 {
             throw OpError("\(name) must be a scalar, got shape \(t.shape)")
@@ -26,15 +28,23 @@ struct Range: Operator {
             let (s, l, d) = (try start.intValues()[0], try limit.intValues()[0], try delta.intValues()[0])
             let count = try Self.count(start: s, limit: l, delta: d)
             let limitBytes = ShapeSupport.maxOutputBytes / dtype.byteSize
-            guard count <= limitBytes else { throw OpError("Range(\(s), \(l), \(d)) has \(count) elements, too many") }
+            guard count <= limitBytes else {
+                throw OpError("Range(\(s), \(l), \(d)) has \(count) elements, too many")
+            }
             return [try ShapeSupport.tensor((0..<count).map { s + $0 * d }, dtype: dtype, shape: [count])]
         }
-        let (s, l, d) = (try start.doubleValues()[0], try limit.doubleValues()[0], try delta.doubleValues()[0])
+        let (s, l, d) = (
+            try start.doubleValues()[0], try limit.doubleValues()[0], try delta.doubleValues()[0]
+        )
         guard d != 0 else { throw OpError("delta must not be 0") }
         let exact = ((l - s) / d).rounded(.up)
-        guard exact.isFinite || exact.isNaN else { throw OpError("Range(\(s), \(l), \(d)) has no finite length") }
+        guard exact.isFinite || exact.isNaN else {
+            throw OpError("Range(\(s), \(l), \(d)) has no finite length")
+        }
         let limitCount = Double(ShapeSupport.maxOutputBytes / dtype.byteSize)
-        guard exact.isNaN || exact <= limitCount else { throw OpError("Range(\(s), \(l), \(d)) has \(exact) elements, too many") }
+        guard exact.isNaN || exact <= limitCount else {
+            throw OpError("Range(\(s), \(l), \(d)) has \(exact) elements, too many")
+        }
         let count = exact.isNaN || exact < 0 ? 0 : Int(exact)
         return [try ShapeSupport.tensor((0..<count).map { s + Double($0) * d }, dtype: dtype, shape: [count])]
     }
@@ -46,7 +56,8 @@ struct Range: Operator {
         guard !overflow else { throw OpError("Range(\(start), \(limit), \(delta)) overflows") }
         if span == 0 || (span > 0) != (delta > 0) { return 0 }
         // Same signs here: round the quotient away from zero.
-        let magnitude = span.magnitude, step = delta.magnitude
+        let magnitude = span.magnitude
+        let step = delta.magnitude
         return Int((magnitude - 1) / step + 1)
     }
 }

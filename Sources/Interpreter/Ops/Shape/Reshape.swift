@@ -38,7 +38,9 @@ struct Reshape: Operator {
                 inferred = i
             case 0 where !allowzero:
                 guard i < input.count else {
-                    throw OpError("shape \(requested) copies dim \(i) (0) but the input \(input) has rank \(input.count)")
+                    throw OpError(
+                        "shape \(requested) copies dim \(i) (0) but the input \(input) has rank \(input.count)"
+                    )
                 }
                 shape[i] = input[i]
             case ..<0:
@@ -53,14 +55,16 @@ struct Reshape: Operator {
         if let i = inferred {
             let known = try ShapeSupport.product(shape.enumerated().filter { $0.offset != i }.map(\.element))
             guard known > 0, count % known == 0 else {
-                throw OpError("cannot reshape input \(input) (\(count) elements) to \(requested): "
-                              + "the known dims hold \(known) elements, which does not divide \(count)")
+                throw OpError(
+                    "cannot reshape input \(input) (\(count) elements) to \(requested): "
+                        + "the known dims hold \(known) elements, which does not divide \(count)")
             }
             shape[i] = count / known
         }
         let newCount = try ShapeSupport.product(shape)
         guard newCount == count else {
-            throw OpError("cannot reshape input \(input) (\(count) elements) to \(requested) (\(newCount) elements)")
+            throw OpError(
+                "cannot reshape input \(input) (\(count) elements) to \(requested) (\(newCount) elements)")
         }
         return shape
     }

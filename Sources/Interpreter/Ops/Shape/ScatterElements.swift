@@ -23,13 +23,17 @@ struct ScatterElements: Operator {
         let updates = try inputs.required(2)
         let axis = try ShapeSupport.axis(axis, rank: data.rank)
         guard updates.shape == indicesTensor.shape, updates.dtype == data.dtype else {
-            throw OpError("updates are \(updates.dtype) \(updates.shape), expected \(data.dtype) "
-                          + "\(indicesTensor.shape) (the shape of indices)")
+            throw OpError(
+                "updates are \(updates.dtype) \(updates.shape), expected \(data.dtype) "
+                    + "\(indicesTensor.shape) (the shape of indices)")
         }
-        try GatherElements.checkShapes(data: data.shape, indices: indicesTensor.shape, axis: axis, op: "ScatterElements")
-        let indices = try Gather.normalized(try ShapeSupport.ints(indicesTensor, "indices"), dim: data.shape[axis],
-                                            what: "axis \(axis) of data \(data.shape)")
-        let offsets = GatherElements.dataOffsets(indices: indices, shape: indicesTensor.shape, data: data.shape, axis: axis)
+        try GatherElements.checkShapes(
+            data: data.shape, indices: indicesTensor.shape, axis: axis, op: "ScatterElements")
+        let indices = try Gather.normalized(
+            try ShapeSupport.ints(indicesTensor, "indices"), dim: data.shape[axis],
+            what: "axis \(axis) of data \(data.shape)")
+        let offsets = GatherElements.dataOffsets(
+            indices: indices, shape: indicesTensor.shape, data: data.shape, axis: axis)
         return [try reduction.scatter(updates, into: data, at: offsets, block: 1)]
     }
 }

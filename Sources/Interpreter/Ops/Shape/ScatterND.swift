@@ -21,12 +21,15 @@ struct ScatterND: Operator {
         let indicesTensor = try inputs.required(1)
         let updates = try inputs.required(2)
         guard let k = indicesTensor.shape.last, k <= data.rank else {
-            throw OpError("indices of shape \(indicesTensor.shape) must have rank ≥ 1 and a last dim ≤ data rank \(data.rank)")
+            throw OpError(
+                "indices of shape \(indicesTensor.shape) must have rank ≥ 1 and a last dim ≤ data rank \(data.rank)"
+            )
         }
         let expected = Array(indicesTensor.shape.dropLast()) + Array(data.shape[k...])
         guard updates.shape == expected, updates.dtype == data.dtype else {
-            throw OpError("updates are \(updates.dtype) \(updates.shape), expected \(data.dtype) \(expected) "
-                          + "for data \(data.shape) and indices \(indicesTensor.shape)")
+            throw OpError(
+                "updates are \(updates.dtype) \(updates.shape), expected \(data.dtype) \(expected) "
+                    + "for data \(data.shape) and indices \(indicesTensor.shape)")
         }
         // Nothing to write; also keeps a huge zero-size indices shape from driving the loop.
         if updates.count == 0 { return [data] }
@@ -40,8 +43,9 @@ struct ScatterND: Operator {
             for j in 0..<k {
                 let (raw, dim) = (indices[t * k + j], data.shape[j])
                 guard raw >= -dim && raw < dim else {
-                    throw OpError("index \(raw) (tuple \(t), entry \(j)) is out of range for axis \(j) "
-                                  + "of data \(data.shape) (expected \(-dim)...\(dim - 1))")
+                    throw OpError(
+                        "index \(raw) (tuple \(t), entry \(j)) is out of range for axis \(j) "
+                            + "of data \(data.shape) (expected \(-dim)...\(dim - 1))")
                 }
                 offset += (raw < 0 ? raw + dim : raw) * strides[j]
             }
@@ -75,7 +79,8 @@ enum ScatterReduction: Sendable {
             let bytes = block * data.dtype.byteSize
             StridedCopy.withBuffers(updates, &output) { source, destination in
                 for (i, offset) in offsets.enumerated() {
-                    (destination + offset * data.dtype.byteSize).copyMemory(from: source + i * bytes, byteCount: bytes)
+                    (destination + offset * data.dtype.byteSize).copyMemory(
+                        from: source + i * bytes, byteCount: bytes)
                 }
             }
             return output
@@ -92,13 +97,14 @@ enum ScatterReduction: Sendable {
         let block: Int
 
         func run<T: ShapeArithmetic>(_: T.Type) throws -> Tensor {
-            let combine: (T, T) -> T = switch reduction {
-            case .add: T.shapeAdd
-            case .mul: T.shapeMul
-            case .max: T.shapeMax
-            case .min: T.shapeMin
-            case .none: { _, update in update }
-            }
+            let combine: (T, T) -> T =
+                switch reduction {
+                case .add: T.shapeAdd
+                case .mul: T.shapeMul
+                case .max: T.shapeMax
+                case .min: T.shapeMin
+                case .none: { _, update in update }
+                }
             var output = data
             updates.withUnsafeBufferPointer(of: T.self) { source in
                 output.withUnsafeMutableBufferPointer(of: T.self) { destination in

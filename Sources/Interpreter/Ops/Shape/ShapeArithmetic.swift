@@ -44,8 +44,12 @@ extension BFloat16: ShapeArithmetic {
     // Computed in float32 and rounded back, as bfloat16 kernels do.
     static func shapeAdd(_ a: Self, _ b: Self) -> Self { BFloat16(a.floatValue + b.floatValue) }
     static func shapeMul(_ a: Self, _ b: Self) -> Self { BFloat16(a.floatValue * b.floatValue) }
-    static func shapeMax(_ a: Self, _ b: Self) -> Self { BFloat16(Float.shapeMax(a.floatValue, b.floatValue)) }
-    static func shapeMin(_ a: Self, _ b: Self) -> Self { BFloat16(Float.shapeMin(a.floatValue, b.floatValue)) }
+    static func shapeMax(_ a: Self, _ b: Self) -> Self {
+        BFloat16(Float.shapeMax(a.floatValue, b.floatValue))
+    }
+    static func shapeMin(_ a: Self, _ b: Self) -> Self {
+        BFloat16(Float.shapeMin(a.floatValue, b.floatValue))
+    }
     static var shapeZero: Self { BFloat16(bitPattern: 0) }
 }
 

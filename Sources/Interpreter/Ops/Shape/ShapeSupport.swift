@@ -13,13 +13,16 @@ enum ShapeSupport {
     static func allocate(_ dtype: DType, _ shape: [Int], zeroed: Bool = false) throws(OpError) -> Tensor {
         guard dtype != .string else { throw OpError("string tensors are not supported") }
         let count: Int
-        do { count = try Shape.elementCount(shape) } catch { throw OpError("invalid output shape \(shape): \(error)") }
+        do { count = try Shape.elementCount(shape) } catch {
+            throw OpError("invalid output shape \(shape): \(error)")
+        }
         let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
         guard !overflow, bytes <= maxOutputBytes else {
             throw OpError("output shape \(shape) of \(dtype) exceeds the limit of \(maxOutputBytes) bytes")
         }
         do {
-            return zeroed ? try Tensor(zeros: dtype, shape: shape) : try Tensor(uninitialized: dtype, shape: shape)
+            return zeroed
+                ? try Tensor(zeros: dtype, shape: shape) : try Tensor(uninitialized: dtype, shape: shape)
         } catch {
             throw OpError("cannot allocate \(dtype) tensor of shape \(shape): \(error)")
         }
@@ -52,7 +55,8 @@ enum ShapeSupport {
     /// `axis` in `[-rank, rank)` made non-negative.
     static func axis(_ axis: Int, rank: Int, _ what: String = "axis") throws(OpError) -> Int {
         guard let normalized = Shape.normalizeAxis(axis, rank: rank) else {
-            throw OpError("\(what) \(axis) is out of range for rank \(rank) (expected \(-rank)...\(rank - 1))")
+            throw OpError(
+                "\(what) \(axis) is out of range for rank \(rank) (expected \(-rank)...\(rank - 1))")
         }
         return normalized
     }

@@ -17,7 +17,10 @@ struct Slice: Operator {
     init(_ context: OpContext) throws {
         let node = context.node
         if context.opset < 10 {
-            attributes = (try node.required("starts", node.ints), try node.required("ends", node.ints), try node.ints("axes"))
+            attributes = (
+                try node.required("starts", node.ints), try node.required("ends", node.ints),
+                try node.ints("axes")
+            )
         } else {
             attributes = nil
         }
@@ -25,8 +28,10 @@ struct Slice: Operator {
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let data = try inputs.required(0)
-        let starts, ends: [Int]
-        let axes, steps: [Int]?
+        let starts: [Int]
+        let ends: [Int]
+        let axes: [Int]?
+        let steps: [Int]?
         if let attributes {
             (starts, ends, axes, steps) = (attributes.starts, attributes.ends, attributes.axes, nil)
         } else {
@@ -39,12 +44,15 @@ struct Slice: Operator {
     }
 
     /// The slice of `data`; `axes` defaults to 0..<starts.count and `steps` to all ones.
-    static func apply(_ data: Tensor, starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?) throws(OpError) -> Tensor {
+    static func apply(_ data: Tensor, starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?) throws(OpError)
+        -> Tensor
+    {
         let axes = try ShapeSupport.axes(axes ?? Array(0..<starts.count), rank: data.rank)
         let steps = steps ?? [Int](repeating: 1, count: starts.count)
         guard ends.count == starts.count, axes.count == starts.count, steps.count == starts.count else {
-            throw OpError("starts, ends, axes and steps must have one entry per sliced axis, got "
-                          + "\(starts.count), \(ends.count), \(axes.count) and \(steps.count)")
+            throw OpError(
+                "starts, ends, axes and steps must have one entry per sliced axis, got "
+                    + "\(starts.count), \(ends.count), \(axes.count) and \(steps.count)")
         }
         var first = [Int](repeating: 0, count: data.rank)
         var step = [Int](repeating: 1, count: data.rank)
@@ -62,14 +70,16 @@ struct Slice: Operator {
         let offset = shape.contains(0) ? 0 : zip(first, strides).reduce(0) { $0 + $1.0 * $1.1 }
         let size = data.dtype.byteSize
         StridedCopy.withBuffers(data, &output) { source, destination in
-            StridedCopy.copy(shape: shape, elementSize: size, from: source + offset * size, strides: sourceStrides,
-                             to: destination, strides: Shape.strides(shape))
+            StridedCopy.copy(
+                shape: shape, elementSize: size, from: source + offset * size, strides: sourceStrides,
+                to: destination, strides: Shape.strides(shape))
         }
         return output
     }
 
     /// The first index and element count of `start:end:step` on an axis of `dim` elements.
-    static func window(dim: Int, start: Int, end: Int, step: Int) throws(OpError) -> (start: Int, count: Int) {
+    static func window(dim: Int, start: Int, end: Int, step: Int) throws(OpError) -> (start: Int, count: Int)
+    {
         guard step != 0 else { throw OpError("slice step must not be 0") }
         func shifted(_ i: Int) -> Int { i < 0 ? i + dim : i }
         if step > 0 {

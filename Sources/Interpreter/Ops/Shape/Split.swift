@@ -35,12 +35,14 @@ struct Split: Operator {
         if splitFromInput, let split = inputs.optional(1) { sizes = try ShapeSupport.ints(split, "split") }
         if let given = sizes {
             guard given.count == outputs, given.allSatisfy({ $0 >= 0 }), given.reduce(0, +) == dim else {
-                throw OpError("split \(given) must hold \(outputs) non-negative sizes summing to \(dim) "
-                              + "(axis \(axis) of input \(input.shape))")
+                throw OpError(
+                    "split \(given) must hold \(outputs) non-negative sizes summing to \(dim) "
+                        + "(axis \(axis) of input \(input.shape))")
             }
         } else {
-            sizes = try Self.equalParts(dim: dim, parts: outputs, allowUneven: numOutputs != nil,
-                                        what: "axis \(axis) of input \(input.shape)")
+            sizes = try Self.equalParts(
+                dim: dim, parts: outputs, allowUneven: numOutputs != nil,
+                what: "axis \(axis) of input \(input.shape)")
         }
         return try Self.apply(input, axis: axis, sizes: sizes ?? [])
     }
@@ -52,8 +54,9 @@ struct Split: Operator {
         let chunk = dim / parts + 1
         let last = dim - chunk * (parts - 1)
         guard allowUneven, last >= 0 else {
-            throw OpError("\(what) (\(dim)) cannot be split into \(parts) "
-                          + (allowUneven ? "parts of \(chunk)" : "equal parts"))
+            throw OpError(
+                "\(what) (\(dim)) cannot be split into \(parts) "
+                    + (allowUneven ? "parts of \(chunk)" : "equal parts"))
         }
         return [Int](repeating: chunk, count: parts - 1) + [last]
     }
@@ -73,9 +76,10 @@ struct Split: Operator {
             var output = try ShapeSupport.allocate(input.dtype, shape)
             let width = part * inner
             StridedCopy.withBuffers(input, &output) { source, destination in
-                StridedCopy.copy(shape: [outer, width], elementSize: size,
-                                 from: source + column * size, strides: [rowLength, 1],
-                                 to: destination, strides: [width, 1])
+                StridedCopy.copy(
+                    shape: [outer, width], elementSize: size,
+                    from: source + column * size, strides: [rowLength, 1],
+                    to: destination, strides: [width, 1])
             }
             column += width
             results.append(output)

@@ -28,7 +28,9 @@ struct Squeeze: Operator {
         }
         let axes = try ShapeSupport.axes(requested, rank: data.rank)
         for axis in axes where data.shape[axis] != 1 {
-            throw OpError("cannot squeeze axis \(axis) of input \(data.shape): its dim is \(data.shape[axis]), expected 1")
+            throw OpError(
+                "cannot squeeze axis \(axis) of input \(data.shape): its dim is \(data.shape[axis]), expected 1"
+            )
         }
         let shape = data.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
         return [try ShapeSupport.reshaped(data, shape)]

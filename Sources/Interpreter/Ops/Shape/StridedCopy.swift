@@ -34,17 +34,20 @@ enum StridedCopy {
         // A transpose of the two innermost axes reads one side with a long stride; tiles keep
         // both sides in cache.
         if axes.count >= 2, inner.destination == 1, axes[axes.count - 2].source == 1, inner.source != 0,
-           inner.source != 1 {
+            inner.source != 1
+        {
             let rows = axes[axes.count - 2]
             forEachOuter(axes.dropLast(2), es, source, destination) { s, d in
-                transposeTile(rows: rows.count, columns: inner.count, es,
-                              s, sourceColumnStride: inner.source,
-                              d, destinationRowStride: rows.destination)
+                transposeTile(
+                    rows: rows.count, columns: inner.count, es,
+                    s, sourceColumnStride: inner.source,
+                    d, destinationRowStride: rows.destination)
             }
             return
         }
         let kind: InnerKind =
-            inner.source == 1 && inner.destination == 1 ? .contiguous
+            inner.source == 1 && inner.destination == 1
+            ? .contiguous
             : inner.source == 0 ? .fill : .strided
         forEachOuter(axes.dropLast(), es, source, destination) { s, d in
             switch kind {
@@ -63,8 +66,9 @@ enum StridedCopy {
     ) {
         let strides = Shape.strides(destinationShape)
         let start = zip(offsets, strides).reduce(0) { $0 + $1.0 * $1.1 }
-        copy(shape: shape, elementSize: elementSize, from: source, strides: Shape.strides(shape),
-             to: destination + start * elementSize, strides: strides)
+        copy(
+            shape: shape, elementSize: elementSize, from: source, strides: Shape.strides(shape),
+            to: destination + start * elementSize, strides: strides)
     }
 
     /// Runs `body` with the bytes of `source` and the writable bytes of `destination`; skipped
@@ -83,7 +87,9 @@ enum StridedCopy {
     }
 
     /// Writes `count` copies of the `elementSize` bytes at `value` from `destination` on.
-    static func fill(_ destination: UnsafeMutableRawPointer, count: Int, elementSize: Int, value: UnsafeRawPointer) {
+    static func fill(
+        _ destination: UnsafeMutableRawPointer, count: Int, elementSize: Int, value: UnsafeRawPointer
+    ) {
         fillRow(count, elementSize, value, destination, destinationStride: 1)
     }
 
@@ -103,9 +109,11 @@ enum StridedCopy {
         for i in shape.indices where shape[i] != 1 {
             let next = Axis(count: shape[i], source: source[i], destination: destination[i])
             if let last = axes.last, last.source == next.source * next.count,
-               last.destination == next.destination * next.count {
-                axes[axes.count - 1] = Axis(count: last.count * next.count, source: next.source,
-                                            destination: next.destination)
+                last.destination == next.destination * next.count
+            {
+                axes[axes.count - 1] = Axis(
+                    count: last.count * next.count, source: next.source,
+                    destination: next.destination)
             } else {
                 axes.append(next)
             }
@@ -166,7 +174,8 @@ enum StridedCopy {
     }
 
     private static func fillRow(
-        _ n: Int, _ es: Int, _ value: UnsafeRawPointer, _ d: UnsafeMutableRawPointer, destinationStride ds: Int
+        _ n: Int, _ es: Int, _ value: UnsafeRawPointer, _ d: UnsafeMutableRawPointer,
+        destinationStride ds: Int
     ) {
         switch es {
         case 1: fillRow(UInt8.self, n, value, d, ds)
@@ -179,7 +188,9 @@ enum StridedCopy {
     }
 
     @inline(__always)
-    private static func fillRow<T>(_: T.Type, _ n: Int, _ value: UnsafeRawPointer, _ d: UnsafeMutableRawPointer, _ ds: Int) {
+    private static func fillRow<T>(
+        _: T.Type, _ n: Int, _ value: UnsafeRawPointer, _ d: UnsafeMutableRawPointer, _ ds: Int
+    ) {
         let v = value.loadUnaligned(as: T.self)
         let db = ds * MemoryLayout<T>.size
         for i in 0..<n { (d + i * db).storeBytes(of: v, as: T.self) }
@@ -209,7 +220,8 @@ enum StridedCopy {
         _ rows: Int, _ columns: Int, _ s: UnsafeRawPointer, _ sc: Int, _ d: UnsafeMutableRawPointer, _ dr: Int
     ) {
         let tile = 32
-        let rows4 = rows & ~3, columns4 = columns & ~3
+        let rows4 = rows & ~3
+        let columns4 = columns & ~3
         for r0 in stride(from: 0, to: rows4, by: tile) {
             let r1 = min(r0 + tile, rows4)
             for c0 in stride(from: 0, to: columns4, by: tile) {
@@ -224,9 +236,12 @@ enum StridedCopy {
                         let v3 = (base + sc * 12).loadUnaligned(as: SIMD4<UInt32>.self)
                         let out = d + (r * dr + c) * 4
                         out.storeBytes(of: SIMD4(v0[0], v1[0], v2[0], v3[0]), as: SIMD4<UInt32>.self)
-                        (out + dr * 4).storeBytes(of: SIMD4(v0[1], v1[1], v2[1], v3[1]), as: SIMD4<UInt32>.self)
-                        (out + dr * 8).storeBytes(of: SIMD4(v0[2], v1[2], v2[2], v3[2]), as: SIMD4<UInt32>.self)
-                        (out + dr * 12).storeBytes(of: SIMD4(v0[3], v1[3], v2[3], v3[3]), as: SIMD4<UInt32>.self)
+                        (out + dr * 4).storeBytes(
+                            of: SIMD4(v0[1], v1[1], v2[1], v3[1]), as: SIMD4<UInt32>.self)
+                        (out + dr * 8).storeBytes(
+                            of: SIMD4(v0[2], v1[2], v2[2], v3[2]), as: SIMD4<UInt32>.self)
+                        (out + dr * 12).storeBytes(
+                            of: SIMD4(v0[3], v1[3], v2[3], v3[3]), as: SIMD4<UInt32>.self)
                     }
                 }
             }
@@ -236,7 +251,8 @@ enum StridedCopy {
             transposeTile(UInt32.self, rows - rows4, columns, s + rows4 * 4, sc, d + rows4 * dr * 4, dr)
         }
         if columns4 < columns {
-            transposeTile(UInt32.self, rows4, columns - columns4, s + columns4 * sc * 4, sc, d + columns4 * 4, dr)
+            transposeTile(
+                UInt32.self, rows4, columns - columns4, s + columns4 * sc * 4, sc, d + columns4 * 4, dr)
         }
     }
 
@@ -255,7 +271,8 @@ enum StridedCopy {
                     let dRow = d + r * dr * size
                     let sRow = s + r * size
                     for c in c0..<c1 {
-                        (dRow + c * size).storeBytes(of: (sRow + c * sc * size).loadUnaligned(as: T.self), as: T.self)
+                        (dRow + c * size).storeBytes(
+                            of: (sRow + c * sc * size).loadUnaligned(as: T.self), as: T.self)
                     }
                 }
             }

@@ -14,7 +14,8 @@ struct Tile: Operator {
         let input = try inputs.required(0)
         let repeats = try ShapeSupport.ints(try inputs.required(1), "repeats")
         guard repeats.count == input.rank, repeats.allSatisfy({ $0 >= 0 }) else {
-            throw OpError("repeats \(repeats) must hold \(input.rank) non-negative counts for input \(input.shape)")
+            throw OpError(
+                "repeats \(repeats) must hold \(input.rank) non-negative counts for input \(input.shape)")
         }
         var shape: [Int] = []
         for (d, r) in zip(input.shape, repeats) {
@@ -27,9 +28,10 @@ struct Tile: Operator {
         let viewShape = zip(repeats, input.shape).flatMap { [$0, $1] }
         let sourceStrides = strides.flatMap { [0, $0] }
         StridedCopy.withBuffers(input, &output) { source, destination in
-            StridedCopy.copy(shape: viewShape, elementSize: input.dtype.byteSize,
-                             from: source, strides: sourceStrides,
-                             to: destination, strides: Shape.strides(viewShape))
+            StridedCopy.copy(
+                shape: viewShape, elementSize: input.dtype.byteSize,
+                from: source, strides: sourceStrides,
+                to: destination, strides: Shape.strides(viewShape))
         }
         return [output]
     }

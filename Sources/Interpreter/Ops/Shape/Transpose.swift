@@ -19,7 +19,8 @@ struct Transpose: Operator {
         let data = try inputs.required(0)
         let perm = perm ?? Array((0..<data.rank).reversed())
         guard perm.count == data.rank, perm.sorted() == Array(0..<data.rank) else {
-            throw OpError("perm \(perm) is not a permutation of the axes of input \(data.shape) (rank \(data.rank))")
+            throw OpError(
+                "perm \(perm) is not a permutation of the axes of input \(data.shape) (rank \(data.rank))")
         }
         return [try Self.apply(data, perm: perm)]
     }
@@ -33,9 +34,10 @@ struct Transpose: Operator {
         let strides = Shape.strides(data.shape)
         var output = try ShapeSupport.allocate(data.dtype, shape)
         StridedCopy.withBuffers(data, &output) { source, destination in
-            StridedCopy.copy(shape: shape, elementSize: data.dtype.byteSize,
-                             from: source, strides: perm.map { strides[$0] },
-                             to: destination, strides: Shape.strides(shape))
+            StridedCopy.copy(
+                shape: shape, elementSize: data.dtype.byteSize,
+                from: source, strides: perm.map { strides[$0] },
+                to: destination, strides: Shape.strides(shape))
         }
         return output
     }

@@ -31,10 +31,13 @@ struct Trilu: Operator {
                 for i in 0..<rows {
                     let row = base + (m * rows + i) * columns * size
                     // Clamp i + k first: k may be any int64.
-                    let diagonal = min(max(i.addingReportingOverflow(k).overflow ? (k > 0 ? columns : -1) : i + k, -1), columns)
+                    let diagonal = min(
+                        max(i.addingReportingOverflow(k).overflow ? (k > 0 ? columns : -1) : i + k, -1),
+                        columns)
                     let zeroed = upper ? 0..<max(diagonal, 0) : min(diagonal + 1, columns)..<columns
                     if !zeroed.isEmpty {
-                        (row + zeroed.lowerBound * size).initializeMemory(as: UInt8.self, repeating: 0, count: zeroed.count * size)
+                        (row + zeroed.lowerBound * size).initializeMemory(
+                            as: UInt8.self, repeating: 0, count: zeroed.count * size)
                     }
                 }
             }

@@ -30,7 +30,9 @@ struct Flatten: Operator {
         // axis is in [-r, r]: a negative one counts from r (not r + 1), and r gives (N, 1).
         let a = axis < 0 ? axis + input.rank : axis
         guard (0...input.rank).contains(a) else {
-            throw OpError("axis \(axis) is out of range for input \(input.shape) (expected \(-input.rank)...\(input.rank))")
+            throw OpError(
+                "axis \(axis) is out of range for input \(input.shape) (expected \(-input.rank)...\(input.rank))"
+            )
         }
         let outer = try ShapeSupport.product(input.shape[..<a])
         let inner = try ShapeSupport.product(input.shape[a...])
@@ -90,9 +92,11 @@ struct Dropout: Operator {
             }
         }
         guard wantsMask else { return [data] }
-        let mask = try boolMask
+        let mask =
+            try boolMask
             ? ShapeSupport.tensor([Double](repeating: 1, count: data.count), dtype: .bool, shape: data.shape)
-            : ShapeSupport.tensor([Double](repeating: 1, count: data.count), dtype: data.dtype, shape: data.shape)
+            : ShapeSupport.tensor(
+                [Double](repeating: 1, count: data.count), dtype: data.dtype, shape: data.shape)
         return [data, mask]
     }
 }
