@@ -41,6 +41,13 @@ struct ConcatTests {
         #expect(allEmpty.shape == [0])
     }
 
+    @Test("before opset 4 the axis defaults to 1")
+    func opset1DefaultAxis() throws {
+        let out = try runOp("Concat", [D.iota64([1, 2]), D.iota64([1, 1])], opset: 1)[0]
+        #expect(out.shape == [1, 3])
+        #expect(try D.ints(out) == [0, 1, 0])
+    }
+
     @Test("bool inputs along a middle axis")
     func bools() throws {
         let a = D.bool([true, false, true, false], [2, 1, 2])

@@ -80,6 +80,8 @@ struct SqueezeTests {
     func squeezeAll() throws {
         #expect(try runOp("Squeeze", [D.iota([1, 3, 1, 2])])[0].shape == [3, 2])
         #expect(try runOp("Squeeze", [D.iota([1, 1])])[0].shape == [])
+        // An empty axes input means "all", as in onnxruntime.
+        #expect(try runOp("Squeeze", [D.iota([1, 3, 1]), D.int64([])])[0].shape == [3])
     }
 
     @Test("Squeeze with the axes attribute (opset 11)")
