@@ -10,7 +10,7 @@ extension Plan {
     /// Runs the plan on `feeds` (one tensor per graph input) and returns the fetched values.
     ///
     /// Feeds are not checked against the declared types here; ``checkedFeeds(_:)`` does that.
-    public func run(_ feeds: [ValueID: Tensor]) throws(InterpreterError) -> [ValueID: Tensor] {
+    public func run(_ feeds: [ValueID: Tensor], profile: Profile? = nil) throws(InterpreterError) -> [ValueID: Tensor] {
         var env = [Tensor?](repeating: nil, count: graph.values.count)
         for (value, tensor) in constants { env[value] = tensor }
         for (value, tensor) in feeds { env[value.index] = tensor }
@@ -37,7 +37,9 @@ extension Plan {
                 args.append(tensor)
             }
             let node = graph.nodes[step.node]
+            let started = profile == nil ? 0 : Profile.now()
             let outputs = try Self.call(step.op, args, node: node)
+            profile?.add(node.opType, seconds: Profile.now() - started)
             for (k, value) in step.outputs.enumerated() {
                 guard k < outputs.count else {
                     if graph.values[value].name.isEmpty { continue }

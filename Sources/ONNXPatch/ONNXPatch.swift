@@ -2,3 +2,4 @@
 /// it (and, with the patching layer, probe and patch it) as many times as needed.
 @_exported import GraphIR
 @_exported import TensorCore
+@_exported import class Interpreter.Profile

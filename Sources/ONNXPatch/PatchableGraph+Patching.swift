@@ -34,12 +34,12 @@ extension PatchableGraph {
     ///                            probes: ["/transformer/h.0/attn/Softmax"])
     /// ```
     public func run(
-        _ inputs: [String: Tensor], patches: [Patch], probes: [String] = []
+        _ inputs: [String: Tensor], patches: [Patch], probes: [String] = [], profile: Profile? = nil
     ) throws(ONNXPatchError) -> RunResult {
         let prepared = try patchedPlan(patches: patches, probes: probes)
         let values: [ValueID: Tensor]
         do {
-            values = try prepared.plan.run(prepared.plan.checkedFeeds(inputs))
+            values = try prepared.plan.run(prepared.plan.checkedFeeds(inputs), profile: profile)
         } catch {
             throw .run(error)
         }

@@ -25,17 +25,10 @@ struct Where: Operator {
     ) throws(OpError) -> Tensor {
         let layout = try BroadcastLayout("Where", [condition.shape, x.shape, y.shape])
         var out = try makeOutput("Where", x.dtype, layout.shape)
-        condition.withUnsafeBufferPointer(of: Bool.self) { c in
-            x.withUnsafeRawBytes { xBytes in
-                y.withUnsafeRawBytes { yBytes in
-                    out.withUnsafeMutableRawBytes { outBytes in
-                        ternaryRows(layout, c, xBytes.assumingMemoryBound(to: Bits.self),
-                                    yBytes.assumingMemoryBound(to: Bits.self),
-                                    outBytes.assumingMemoryBound(to: Bits.self)) { $0 ? $1 : $2 }
-                    }
-                }
-            }
-        }
+        assert(out.isUniquelyOwned())
+        ternaryRows(layout, condition.elements(Bool.self), UnsafePointer(x.storage.base.assumingMemoryBound(to: Bits.self)),
+                    UnsafePointer(y.storage.base.assumingMemoryBound(to: Bits.self)),
+                    out.storage.base.assumingMemoryBound(to: Bits.self)) { $0 ? $1 : $2 }
         return out
     }
 }
