@@ -139,10 +139,8 @@ public final class Plan {
         return outputs
     }
 
-    static func message(_ error: any Error) -> String {
-        if let error = error as? CustomStringConvertible { return error.description }
-        return "\(error)"
-    }
+    /// An error's text (its `description` where it has one).
+    static func message(_ error: any Error) -> String { "\(error)" }
 
     /// Ops never folded at plan time even with constant inputs (none yet: random ops would be).
     static let neverFold: Set<String> = ["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"]

@@ -66,8 +66,9 @@ struct BenchCommand: ParsableCommand {
                      load, runs, times[0], median, times[times.count - 1]))
         print(String(format: "matrix products: %.1f%% of op time", share * 100))
         for (op, seconds) in profile.seconds.sorted(by: { $0.value > $1.value }).prefix(12) {
-            print(String(format: "  %-24@ %8.4f s/run  %5.1f%%  (%d calls/run)", op as NSString,
-                         seconds / Double(runs), seconds / profile.total * 100, (profile.calls[op] ?? 0) / runs))
+            let name = op.count >= 24 ? op : op + String(repeating: " ", count: 24 - op.count)
+            print("  " + name + String(format: " %8.4f s/run  %5.1f%%  (%d calls/run)",
+                                       seconds / Double(runs), seconds / profile.total * 100, (profile.calls[op] ?? 0) / runs))
         }
     }
 }

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: onnxruntime vs onnxpatch on the GPT-2-small-shaped export.
+
+Makes the model with tools/make-gpt2-small.py when missing (random weights, not committed), then
+alternates rounds of onnxruntime and `onnxpatch bench` in one go with the same threads, and prints
+the forward-time ratio and both processes' peak RSS. Each side runs in its own child process so
+peak RSS is per tool.
+
+    pip install onnx==1.23.2 onnxruntime numpy   (plus torch transformers onnxscript to make the model)
+    swift build -c release
+    python3 tools/bench-gpt2.py [--dir /work/cache/gpt2-small] [--threads 2] [--runs 10] [--rounds 3]
+"""
+import argparse, json, os, subprocess, sys, textwrap
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.dirname(here)
+
+ORT_CHILD = textwrap.dedent("""
+    import json, resource, sys, time
+    import numpy as np, onnxruntime as ort
+    model, threads, runs, warmup, feeds_json = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+    feeds = {k: np.load(v) for k, v in json.loads(feeds_json).items()}
+    so = ort.SessionOptions(); so.intra_op_num_threads = threads; so.inter_op_num_threads = 1
+    t = time.perf_counter(); s = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"]); load = time.perf_counter() - t
+    for _ in range(warmup): s.run(None, feeds)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter(); s.run(None, feeds); times.append(time.perf_counter() - t)
+    times.sort()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"load_s": load, "forward_s": {"min": times[0], "median": times[len(times)//2], "max": times[-1]}, "peak_rss": rss}))
+""")
+
+
+def child_rss_run(cmd):
+    """Runs cmd and returns (stdout, peak RSS in bytes of that child)."""
+    out = subprocess.run(["/usr/bin/env", "python3", "-c",
+                          "import resource,subprocess,sys;"
+                          "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+                          "sys.stderr.write(p.stderr);print(p.stdout);"
+                          "print('RSS',resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss*1024);"
+                          "sys.exit(p.returncode)"] + cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"error: {' '.join(cmd[:3])}… failed:\n{out.stderr}")
+    body, _, rss = out.stdout.rpartition("RSS ")
+    return body, int(rss)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", default="/work/cache/gpt2-small")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--binary", default=os.path.join(root, ".build/release/onnxpatch"))
+    a = ap.parse_args()
+    model = os.path.join(a.dir, "model.onnx")
+    if not os.path.exists(model):
+        subprocess.run([sys.executable, os.path.join(here, "make-gpt2-small.py"), a.dir], check=True)
+    feeds = {n: os.path.join(a.dir, n + ".npy") for n in ("input_ids", "attention_mask")}
+    size = os.path.getsize(model)
+    ours, theirs = [], []
+    for r in range(a.rounds):
+        body, rss = child_rss_run([sys.executable, "-c", ORT_CHILD, model, str(a.threads), str(a.runs), str(a.warmup), json.dumps(feeds)])
+        o = json.loads(body); o["peak_rss"] = rss; theirs.append(o)
+        cmd = [a.binary, "bench", model, "--threads", str(a.threads), "--runs", str(a.runs), "--warmup", str(a.warmup), "--json"]
+        for k, v in feeds.items():
+            cmd += ["--input", f"{k}={v}"]
+        body, rss = child_rss_run(cmd)
+        p = json.loads(body); p["peak_rss"] = rss; ours.append(p)
+        print(f"round {r+1}: onnxruntime median {o['forward_s']['median']:.4f} s, onnxpatch median {p['forward_s']['median']:.4f} s "
+              f"(ratio {p['forward_s']['median']/o['forward_s']['median']:.2f}x, matmul share {p.get('matmul_share', 0)*100:.0f}%)")
+    med = lambda xs: sorted(xs)[len(xs)//2]
+    ort_t = med([o["forward_s"]["median"] for o in theirs]); our_t = med([p["forward_s"]["median"] for p in ours])
+    print(f"\nmodel {size/1e6:.0f} MB, sequence 128, batch 1, {a.threads} threads, {a.rounds} rounds x {a.runs} runs")
+    print(f"forward median: onnxruntime {ort_t:.4f} s, onnxpatch {our_t:.4f} s, ratio {our_t/ort_t:.2f}x")
+    print(f"load: onnxruntime {med([o['load_s'] for o in theirs]):.3f} s, onnxpatch {med([p['load_s'] for p in ours]):.3f} s")
+    print(f"peak RSS: onnxruntime {max(o['peak_rss'] for o in theirs)/1e9:.2f} GB ({max(o['peak_rss'] for o in theirs)/size:.2f}x file), "
+          f"onnxpatch {max(p['peak_rss'] for p in ours)/1e9:.2f} GB ({max(p['peak_rss'] for p in ours)/size:.2f}x file)")
+
+
+if __name__ == "__main__":
+    main()
