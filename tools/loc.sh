@@ -8,4 +8,6 @@ for dir in Sources/* Tests/*; do
     f=$(find "$dir" -name '*.swift' | wc -l)
     [ "$f" -gt 0 ] && printf '%-22s %7d %6d\n' "${dir#*/}" "$n" "$f"
 done
-echo "op registrations: $(grep -rhoE 'register\("[A-Za-z]+"' Sources/Interpreter | sort -u | wc -l) distinct op types"
+bin=.build/debug/onnxpatch
+[ -x .build/release/onnxpatch ] && bin=.build/release/onnxpatch
+if [ -x "$bin" ]; then "$bin" ops | tail -n 1; else echo "(build first to count registered operators)"; fi

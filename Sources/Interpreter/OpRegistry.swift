@@ -36,6 +36,9 @@ public struct OpRegistry: Sendable {
     /// Every registered (domain, op type), sorted.
     public var keys: [Key] { entries.keys.sorted() }
 
+    /// The since-versions registered for `key`, ascending.
+    public func versions(of key: Key) -> [Int] { entries[key]?.map(\.since) ?? [] }
+
     static func canonical(_ domain: String) -> String { domain == "ai.onnx" ? "" : domain }
 }
 

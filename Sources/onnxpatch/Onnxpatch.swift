@@ -9,7 +9,7 @@ struct Onnxpatch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onnxpatch",
         abstract: "Inspect, run, probe and patch ONNX models by node name.",
-        subcommands: [InspectCommand.self, RunCommand.self, DiffCommand.self, BenchCommand.self])
+        subcommands: [InspectCommand.self, RunCommand.self, DiffCommand.self, BenchCommand.self, OpsCommand.self])
 
     static func main() {
         do {
