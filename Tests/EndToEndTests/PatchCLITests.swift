@@ -216,6 +216,25 @@ import Testing
         }
     }
 
+    /// `--probe GLOB` matching two nodes must keep both values: two manifest entries, and no
+    /// file in the folder that the manifest does not list. (Known issue: both probes are keyed by
+    /// the glob text, so the manifest keeps one and the other file is orphaned.)
+    @Test func probeOfAGlobKeepsEveryMatch() throws {
+        let fixture = try Self.fixture()
+        let out = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try onnxpatch(["run", fixture.modelPath] + Self.inputArguments(fixture)
+            + ["--probe", "node_Softmax_*", "--out", out.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let manifest = try Self.manifest(in: out)
+        let listed = try Self.tensors("outputs", of: manifest, in: out).count + Self.tensors("probes", of: manifest, in: out).count
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".npy") }
+        withKnownIssue("--probe with a glob keys every match by the glob text") {
+            #expect((manifest["probes"] as? [String: Any])?.count == 2, "one probe per matched Softmax")
+            #expect(files.count == listed, "every written file is in the manifest: \(files)")
+        }
+    }
+
     @Test func floatSixteenValueIntoFloat32TargetIsAccepted() throws {
         let fixture = try Self.fixture()
         let patchCase = try PatchCase.named("add-file-float16", in: Self.fixtureName)
