@@ -24,7 +24,7 @@ public struct PatchRequest: Sendable {
 /// A rewritten graph and where its probes read.
 public struct PatchedGraph: Sendable {
     public var graph: Graph
-    /// Probe key → value. A probe over a glob gets one key per matched node: `label` + `@` + node.
+    /// Probe key → value. A probe over a glob gets one key per match: `label` + `@` + value name.
     public var probes: [(key: String, value: ValueID)]
 }
 
@@ -62,8 +62,10 @@ extension Graph {
             }
         }
         for target in finalProbes {
-            for value in try resolver.resolve(target, spec: target) {
-                probes.append((target, tip[value] ?? value))
+            let values = try resolver.resolve(target, spec: target)
+            for value in values {
+                let key = values.count == 1 ? target : target + "@" + g.values[value.index].name
+                probes.append((key, tip[value] ?? value))
             }
         }
         // Place each patch node right after its value's producer so listings read in order.

@@ -79,6 +79,9 @@ public struct PatchSpec: Sendable, Equatable, CustomStringConvertible {
         switch kindText {
         case "zero", "probe":
             if argText != nil { throw .malformedSpec(text, "'\(kindText)' takes no argument") }
+            if kindText == "probe" && !index.items.isEmpty {
+                throw .malformedSpec(text, "a probe records the whole value; remove the index")
+            }
             kind = kindText == "zero" ? .zero : .probe
         case "add": kind = .add(try argument())
         case "mul": kind = .mul(try argument())

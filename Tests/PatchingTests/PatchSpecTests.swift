@@ -19,6 +19,7 @@ import Testing
         ("x=zero:1", "takes no argument"), ("x]=zero", "']' without '['"), ("x[]=zero", "empty index"),
         ("x[1:2:3:4]=zero", "more than two ':'"), ("x[::0]=zero", "step cannot be zero"), ("x[a]=zero", "'a' is not"),
         ("x[...,...]=zero", "more than one '...'"), ("x=replace:@", "'@' without"),
+        ("x[0]=probe", "a probe records the whole value"),
     ])
     func refusesMalformedSpecs(text: String, expected: String) {
         #expect { try PatchSpec.parse(text) } throws: { "\($0)".contains(expected) }
