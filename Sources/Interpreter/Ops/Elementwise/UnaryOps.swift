@@ -9,12 +9,10 @@ import TensorCore
 func unaryMap<S: TensorElement, R: TensorElement>(
     _ op: String, _ x: Tensor, _ f: (S) -> R
 ) throws(OpError) -> Tensor {
-    var out = try makeOutput(op, R.dtype, x.shape)
-    x.withUnsafeBufferPointer(of: S.self) { src in
-        out.withUnsafeMutableBufferPointer(of: R.self) { dst in
-            for i in 0..<src.count { dst[i] = f(src[i]) }
-        }
-    }
+    let out = try makeOutput(op, R.dtype, x.shape)
+    let src = x.elements(S.self)
+    let dst = out.mutableElements(R.self)
+    for i in 0..<x.count { dst[i] = f(src[i]) }
     return out
 }
 

@@ -24,11 +24,9 @@ struct Where: Operator {
         _ condition: Tensor, _ x: Tensor, _ y: Tensor, _: Bits.Type
     ) throws(OpError) -> Tensor {
         let layout = try BroadcastLayout("Where", [condition.shape, x.shape, y.shape])
-        var out = try makeOutput("Where", x.dtype, layout.shape)
-        assert(out.isUniquelyOwned())
-        ternaryRows(layout, condition.elements(Bool.self), UnsafePointer(x.storage.base.assumingMemoryBound(to: Bits.self)),
-                    UnsafePointer(y.storage.base.assumingMemoryBound(to: Bits.self)),
-                    out.storage.base.assumingMemoryBound(to: Bits.self)) { $0 ? $1 : $2 }
+        let out = try makeOutput("Where", x.dtype, layout.shape)
+        ternaryRows(layout, condition.elements(Bool.self), UnsafePointer(x.bits(Bits.self)),
+                    UnsafePointer(y.bits(Bits.self)), out.bits(Bits.self)) { $0 ? $1 : $2 }
         return out
     }
 }
