@@ -80,6 +80,10 @@ struct ElementwiseBinaryTests {
         let x = Tensor([-3, 0.5, 2, 4] as [Float])
         expectClose(try runOp("Pow", [x, Tensor(scalar: Float(2))])[0], [9, 0.25, 4, 16], shape: [4])
         expectClose(try runOp("Pow", [x, Tensor([3] as [Int64])])[0], [-27, 0.125, 8, 64], shape: [4])
+        expectClose(try runOp("Pow", [x, Tensor(scalar: Float(3))])[0], [-27, 0.125, 8, 64], shape: [4])
+        expectClose(try runOp("Pow", [x, Tensor(scalar: Float(2.5))])[0], [.nan, 0.1767767, 5.656854, 32], shape: [4])
+        // A one-element exponent of higher rank than X still broadcasts the output up.
+        expectClose(try runOp("Pow", [x, Tensor(shape: [1, 1], scalars: [Float(2)])])[0], [9, 0.25, 4, 16], shape: [1, 4])
         expectClose(try runOp("Pow", [x, Tensor([1, 2, 0.5, -0.5] as [Float])])[0], [-3, 0.25, 1.4142135, 0.5], shape: [4])
         let nan = try runOp("Pow", [Tensor([Float(-8)]), Tensor([Float(1.0 / 3)])])[0]
         #expect(nan.scalars(as: Float.self)[0].isNaN)

@@ -3,8 +3,9 @@ import TensorCore
 /// Pow, https://onnx.ai/onnx/operators/onnx__Pow.html: `X ^ Y` with broadcasting; the output
 /// has X's dtype and Y may be any numeric dtype (opset ≥ 12).
 ///
-/// Float X: computed in Float (Double for float64) with Y converted to it; the scalar exponent
-/// 2 (LayerNorm and RMSNorm as exported) takes a `x * x` fast path. Integer X with integer Y:
+/// Float X: computed in Float (Double for float64) with Y converted to it; the scalar exponents
+/// 2 (LayerNorm and RMSNorm as exported) and 3 (GPT-2's Gelu) are products instead of `pow`,
+/// as in onnxruntime (the cube may differ from `powf` by an ulp). Integer X with integer Y:
 /// exact, wrapping, by repeated squaring; a negative exponent gives 1 / x^n truncated toward
 /// zero (so 0 unless x is ±1, and 0 for x = 0 where numpy raises). Integer X with float Y:
 /// computed in Double and converted back as Cast does.
@@ -43,8 +44,12 @@ struct Pow: Operator {
     private func floats<S: FloatElement>(_ x: Tensor, _ y: Tensor, _: S.Type) throws -> Tensor
     where S.Compute: TensorElement {
         let exponent = try y.cast(to: S.Compute.dtype)
-        if exponent.count == 1, exponent.rank <= x.rank, exponent.scalars(as: S.Compute.self)[0] == 2 {
-            return try unaryMap("Pow", x) { (v: S) in S(computed: v.computed * v.computed) }
+        if exponent.count == 1, exponent.rank <= x.rank {
+            switch exponent.scalars(as: S.Compute.self)[0] {
+            case 2: return try unaryMap("Pow", x) { (v: S) in S(computed: v.computed * v.computed) }
+            case 3: return try unaryMap("Pow", x) { (v: S) in S(computed: v.computed * v.computed * v.computed) }
+            default: break
+            }
         }
         return try broadcastBinary("Pow", x, exponent) { (v: S, e: S.Compute) in
             S(computed: S.Compute.pow(v.computed, e))
