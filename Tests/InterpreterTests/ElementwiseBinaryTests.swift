@@ -207,4 +207,12 @@ struct ElementwiseBinaryTests {
         }
         #expect(error?.message.contains("[3, 1]") == true)
     }
+
+    @Test func preluBeforeOpset7AppliesAOneDSlopePerChannel() throws {
+        let x = Tensor(shape: [1, 2, 2], scalars: [-1, -2, -3, 4] as [Float])
+        let slope = Tensor([0.5, 0.25] as [Float])
+        expectClose(try runOp("PRelu", [x, slope], opset: 6)[0], [-0.5, -1, -0.75, 4], shape: [1, 2, 2])
+        // From opset 7 on the same slope aligns with the last axis.
+        expectClose(try runOp("PRelu", [x, slope], opset: 7)[0], [-0.5, -0.5, -1.5, 4], shape: [1, 2, 2])
+    }
 }

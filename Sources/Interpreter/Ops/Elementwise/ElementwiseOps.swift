@@ -24,7 +24,7 @@ func registerElementwiseOps(_ registry: inout OpRegistry) {
             try binary(Arithmetic.Mod(fmod: context.node.int("fmod", default: 0) != 0))(context)
         }),
         ("Pow", 1, { context in Pow(legacy: try LegacyBroadcast(context)) }),
-        ("PRelu", 1, { _ in prelu() }),
+        ("PRelu", 1, { context in prelu(opset: context.opset) }),
         // Comparison and logic (bool output).
         ("Equal", 1, comparison(Comparison.Equal())),
         ("Greater", 1, comparison(Comparison.Greater())),
@@ -165,11 +165,15 @@ private func predicate<F: FloatPredicate>(_ make: @escaping @Sendable (Node) thr
 }
 
 /// PRelu, https://onnx.ai/onnx/operators/onnx__PRelu.html: slope broadcasts to X
-/// (unidirectionally: the output has X's shape).
-private func prelu() -> Elementwise {
+/// (unidirectionally: the output has X's shape). Before opset 7 a 1-D slope of X's channel
+/// count applies along axis 1, as PyTorch exported it (`[C]` against `[N, C, …]`).
+private func prelu(opset: Int) -> Elementwise {
     Elementwise { inputs in
         let x = try inputs.required(0)
-        let slope = try inputs.required(1)
+        var slope = try inputs.required(1)
+        if opset < 7, slope.rank == 1, x.rank >= 2, slope.count == x.shape[1], slope.count != 1 {
+            slope = try slope.reshaped([slope.count] + [Int](repeating: 1, count: x.rank - 2))
+        }
         let out = try Arithmetic.PRelu().apply("PRelu", x, slope)
         guard out.shape == x.shape else {
             throw OpError("PRelu: slope of shape \(slope.shape) does not broadcast to X of shape \(x.shape)")
