@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension Kernels {
@@ -45,14 +45,16 @@ extension Kernels {
     ) {
         for i in 0..<n {
             let v = Double(x[i])
-            let r: Double = switch f {
-            case .exp: exp(v)
-            case .sigmoid: 1 / (1 + exp(-v))
-            case .tanh: tanh(v)
-            case .erf: erf(v)
-            case .gelu: 0.5 * v * (1 + erf(v / 2.0.squareRoot()))
-            case .geluTanh: 0.5 * v * (1 + tanh((2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v)))
-            }
+            let r: Double =
+                switch f {
+                case .exp: exp(v)
+                case .sigmoid: 1 / (1 + exp(-v))
+                case .tanh: tanh(v)
+                case .erf: erf(v)
+                case .gelu: 0.5 * v * (1 + erf(v / 2.0.squareRoot()))
+                case .geluTanh:
+                    0.5 * v * (1 + tanh((2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v)))
+                }
             y[i] = Float(r)
         }
     }
@@ -77,7 +79,8 @@ extension Kernels {
     /// with -O on x86-64.) Below −86.6 the result is 0, above 88.72 +inf, NaN stays NaN.
     @inline(__always)
     static func expLanes(_ x: Vector) -> Vector {
-        let low: Float = -86.6, high: Float = 88.722_83
+        let low: Float = -86.6
+        let high: Float = 88.722_83
         var clamped = x
         clamped.replace(with: low, where: x .< low)
         clamped.replace(with: high, where: x .> high)

@@ -87,19 +87,45 @@ protocol CastDestination: TensorElement {
     init(castingDouble value: Double)
 }
 
-extension Float: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingFloat: self) } }
-extension Double: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingDouble: self) } }
-extension Float16: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingFloat: Float(self)) } }
-extension BFloat16: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingFloat: floatValue) } }
-extension Bool: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingSigned: self ? 1 : 0) } }
-extension Int8: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingSigned: Int64(self)) } }
-extension Int16: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingSigned: Int64(self)) } }
-extension Int32: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingSigned: Int64(self)) } }
-extension Int64: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingSigned: self) } }
-extension UInt8: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingUnsigned: UInt64(self)) } }
-extension UInt16: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingUnsigned: UInt64(self)) } }
-extension UInt32: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingUnsigned: UInt64(self)) } }
-extension UInt64: CastSource { func converted<D: CastDestination>(to: D.Type) -> D { D(castingUnsigned: self) } }
+extension Float: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingFloat: self) }
+}
+extension Double: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingDouble: self) }
+}
+extension Float16: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingFloat: Float(self)) }
+}
+extension BFloat16: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingFloat: floatValue) }
+}
+extension Bool: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingSigned: self ? 1 : 0) }
+}
+extension Int8: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingSigned: Int64(self)) }
+}
+extension Int16: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingSigned: Int64(self)) }
+}
+extension Int32: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingSigned: Int64(self)) }
+}
+extension Int64: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingSigned: self) }
+}
+extension UInt8: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingUnsigned: UInt64(self)) }
+}
+extension UInt16: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingUnsigned: UInt64(self)) }
+}
+extension UInt32: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingUnsigned: UInt64(self)) }
+}
+extension UInt64: CastSource {
+    func converted<D: CastDestination>(to: D.Type) -> D { D(castingUnsigned: self) }
+}
 
 extension Float: CastDestination {
     init(castingSigned value: Int64) { self.init(value) }

@@ -15,13 +15,15 @@ struct CastOpTests {
     }
 
     @Test func opset1TakesATypeName() throws {
-        let out = try runOp("Cast", [Tensor([3] as [Int32])], attributes: ["to": .string("DOUBLE")], opset: 1)[0]
+        let out = try runOp(
+            "Cast", [Tensor([3] as [Int32])], attributes: ["to": .string("DOUBLE")], opset: 1)[0]
         #expect(out.dtype == .float64 && out.scalars(as: Double.self) == [3])
     }
 
     @Test func saturateIsAcceptedFromOpset19() throws {
-        let out = try runOp("Cast", [Tensor([Float(70000)])],
-                            attributes: ["to": .int(10), "saturate": .int(1)], opset: 19)[0]
+        let out = try runOp(
+            "Cast", [Tensor([Float(70000)])],
+            attributes: ["to": .int(10), "saturate": .int(1)], opset: 19)[0]
         #expect(out.scalars(as: Float16.self) == [.infinity])
     }
 
@@ -32,7 +34,9 @@ struct CastOpTests {
         #expect(throws: OpError.self) { try runOp("Cast", [x], attributes: ["to": .int(8)]) }
         #expect(throws: OpError.self) { try runOp("Cast", [x], attributes: ["to": .int(1 << 40)]) }
         #expect(throws: OpError.self) { try runOp("Cast", [x]) }
-        #expect(throws: OpError.self) { try runOp("Cast", [x], attributes: ["to": .string("COMPLEX64")], opset: 1) }
+        #expect(throws: OpError.self) {
+            try runOp("Cast", [x], attributes: ["to": .string("COMPLEX64")], opset: 1)
+        }
     }
 
     @Test func castLikeTakesTheSecondInputsDType() throws {

@@ -1,7 +1,8 @@
 import GraphIR
-@testable import Interpreter
 import TensorCore
 import Testing
+
+@testable import Interpreter
 
 private func ints<T: TensorElement>(_ t: Tensor, _ type: T.Type) -> [T] { t.scalars(as: T.self) }
 
@@ -49,7 +50,8 @@ struct ElementwiseBinaryTests {
     @Test func floatMod() throws {
         let a = Tensor([5.5, -5.5, 5.5, -5.5] as [Float])
         let b = Tensor([2, 2, -2, -2] as [Float])
-        expectClose(try runOp("Mod", [a, b], attributes: ["fmod": .int(1)])[0], [1.5, -1.5, 1.5, -1.5], shape: [4])
+        expectClose(
+            try runOp("Mod", [a, b], attributes: ["fmod": .int(1)])[0], [1.5, -1.5, 1.5, -1.5], shape: [4])
         expectClose(try runOp("Mod", [a, b])[0], [1.5, 0.5, -0.5, -1.5], shape: [4])
     }
 
@@ -81,10 +83,15 @@ struct ElementwiseBinaryTests {
         expectClose(try runOp("Pow", [x, Tensor(scalar: Float(2))])[0], [9, 0.25, 4, 16], shape: [4])
         expectClose(try runOp("Pow", [x, Tensor([3] as [Int64])])[0], [-27, 0.125, 8, 64], shape: [4])
         expectClose(try runOp("Pow", [x, Tensor(scalar: Float(3))])[0], [-27, 0.125, 8, 64], shape: [4])
-        expectClose(try runOp("Pow", [x, Tensor(scalar: Float(2.5))])[0], [.nan, 0.1767767, 5.656854, 32], shape: [4])
+        expectClose(
+            try runOp("Pow", [x, Tensor(scalar: Float(2.5))])[0], [.nan, 0.1767767, 5.656854, 32], shape: [4])
         // A one-element exponent of higher rank than X still broadcasts the output up.
-        expectClose(try runOp("Pow", [x, Tensor(shape: [1, 1], scalars: [Float(2)])])[0], [9, 0.25, 4, 16], shape: [1, 4])
-        expectClose(try runOp("Pow", [x, Tensor([1, 2, 0.5, -0.5] as [Float])])[0], [-3, 0.25, 1.4142135, 0.5], shape: [4])
+        expectClose(
+            try runOp("Pow", [x, Tensor(shape: [1, 1], scalars: [Float(2)])])[0], [9, 0.25, 4, 16],
+            shape: [1, 4])
+        expectClose(
+            try runOp("Pow", [x, Tensor([1, 2, 0.5, -0.5] as [Float])])[0], [-3, 0.25, 1.4142135, 0.5],
+            shape: [4])
         let nan = try runOp("Pow", [Tensor([Float(-8)]), Tensor([Float(1.0 / 3)])])[0]
         #expect(nan.scalars(as: Float.self)[0].isNaN)
         let half = try runOp("Pow", [Tensor([Float16(3)]), Tensor([Float(2)])])[0]
@@ -93,12 +100,21 @@ struct ElementwiseBinaryTests {
 
     @Test func powIntegerBase() throws {
         let x = Tensor([2, -3, 5, 7] as [Int32])
-        #expect(ints(try runOp("Pow", [x, Tensor([10, 3, 0, 2] as [Int64])])[0], Int32.self) == [1024, -27, 1, 49])
+        #expect(
+            ints(try runOp("Pow", [x, Tensor([10, 3, 0, 2] as [Int64])])[0], Int32.self) == [
+                1024, -27, 1, 49,
+            ])
         // Negative exponents: 1 / x^n truncated toward zero.
         let y = Tensor([1, -1, -1, 2, 0] as [Int64])
-        #expect(ints(try runOp("Pow", [y, Tensor([-1, -1, -2, -1, -1] as [Int32])])[0], Int64.self) == [1, -1, 1, 0, 0])
+        #expect(
+            ints(try runOp("Pow", [y, Tensor([-1, -1, -2, -1, -1] as [Int32])])[0], Int64.self) == [
+                1, -1, 1, 0, 0,
+            ])
         // Float exponent: computed in Double, truncated back.
-        #expect(ints(try runOp("Pow", [Tensor([4, 9, 2] as [Int64]), Tensor([0.5, 0.5, 0.5] as [Float])])[0], Int64.self) == [2, 3, 1])
+        #expect(
+            ints(
+                try runOp("Pow", [Tensor([4, 9, 2] as [Int64]), Tensor([0.5, 0.5, 0.5] as [Float])])[0],
+                Int64.self) == [2, 3, 1])
     }
 
     // MARK: - Comparison and logic
@@ -134,7 +150,9 @@ struct ElementwiseBinaryTests {
         #expect(ints(try runOp("And", [a, b])[0], Bool.self) == [false, false, false, true])
         #expect(ints(try runOp("Or", [a, b])[0], Bool.self) == [false, true, true, true])
         #expect(ints(try runOp("Xor", [a, b])[0], Bool.self) == [false, true, true, false])
-        let error = #expect(throws: OpError.self) { try runOp("And", [Tensor([1] as [Int32]), Tensor([1] as [Int32])]) }
+        let error = #expect(throws: OpError.self) {
+            try runOp("And", [Tensor([1] as [Int32]), Tensor([1] as [Int32])])
+        }
         #expect(error?.message.contains("And") == true && error?.message.contains("int32") == true)
     }
 
@@ -146,16 +164,27 @@ struct ElementwiseBinaryTests {
         let y = Tensor(scalar: Float(-1))
         expectClose(try runOp("Where", [condition, x, y])[0], [1, 2, 3, -1, -1, -1], shape: [2, 3])
         let mask = Tensor([true, false, true])
-        expectClose(try runOp("Where", [mask, x, Tensor(shape: [2, 1], scalars: [7, 8] as [Float])])[0],
-                    [1, 7, 3, 1, 8, 3], shape: [2, 3])
+        expectClose(
+            try runOp("Where", [mask, x, Tensor(shape: [2, 1], scalars: [7, 8] as [Float])])[0],
+            [1, 7, 3, 1, 8, 3], shape: [2, 3])
     }
 
     @Test func whereMovesEveryElementSize() throws {
         let c = Tensor([true, false])
-        #expect(ints(try runOp("Where", [c, Tensor([Int64.max, 1]), Tensor([Int64(0), .min])])[0], Int64.self) == [.max, .min])
-        #expect(ints(try runOp("Where", [c, Tensor([Float16(1.5), 2]), Tensor([Float16(-1)])])[0], Float16.self) == [1.5, -1])
-        #expect(ints(try runOp("Where", [c, Tensor([true]), Tensor([false, true])])[0], Bool.self) == [true, true])
-        #expect(ints(try runOp("Where", [c, Tensor([UInt8(1), 2]), Tensor([UInt8(9), 9])])[0], UInt8.self) == [1, 9])
+        #expect(
+            ints(try runOp("Where", [c, Tensor([Int64.max, 1]), Tensor([Int64(0), .min])])[0], Int64.self)
+                == [.max, .min])
+        #expect(
+            ints(try runOp("Where", [c, Tensor([Float16(1.5), 2]), Tensor([Float16(-1)])])[0], Float16.self)
+                == [1.5, -1])
+        #expect(
+            ints(try runOp("Where", [c, Tensor([true]), Tensor([false, true])])[0], Bool.self) == [
+                true, true,
+            ])
+        #expect(
+            ints(try runOp("Where", [c, Tensor([UInt8(1), 2]), Tensor([UInt8(9), 9])])[0], UInt8.self) == [
+                1, 9,
+            ])
     }
 
     @Test func whereRejectsBadDTypes() throws {
@@ -183,7 +212,8 @@ struct ElementwiseBinaryTests {
         expectClose(try runOp("Max", [a, b, c])[0], [3, 5, 3, 4, 5, 4], shape: [2, 3])
         expectClose(try runOp("Min", [a, b, c])[0], [1, 2, 2, 1, 3, 3], shape: [2, 3])
         expectClose(try runOp("Sum", [a, b, c])[0], [6, 10, 8, 8, 12, 10], shape: [2, 3])
-        expectClose(try runOp("Mean", [a, b, c])[0], [2, 10.0 / 3, 8.0 / 3, 8.0 / 3, 4, 10.0 / 3], shape: [2, 3])
+        expectClose(
+            try runOp("Mean", [a, b, c])[0], [2, 10.0 / 3, 8.0 / 3, 8.0 / 3, 4, 10.0 / 3], shape: [2, 3])
         expectClose(try runOp("Sum", [a])[0], [1, 5, 3], shape: [3])
         let m = try runOp("Max", [Tensor([3, -9] as [Int32]), Tensor([Int32(-1)])])[0]
         #expect(ints(m, Int32.self) == [3, -1])
@@ -200,10 +230,16 @@ struct ElementwiseBinaryTests {
 
     @Test func preluBroadcastsSlopeToX() throws {
         let x = Tensor(shape: [2, 2], scalars: [-1, 2, -3, 4] as [Float])
-        expectClose(try runOp("PRelu", [x, Tensor([0.1, 0.2] as [Float])])[0], [-0.1, 2, -0.3, 4], shape: [2, 2])
-        #expect(ints(try runOp("PRelu", [Tensor([-4, 4] as [Int32]), Tensor([Int32(2)])])[0], Int32.self) == [-8, 4])
+        expectClose(
+            try runOp("PRelu", [x, Tensor([0.1, 0.2] as [Float])])[0], [-0.1, 2, -0.3, 4], shape: [2, 2])
+        #expect(
+            ints(try runOp("PRelu", [Tensor([-4, 4] as [Int32]), Tensor([Int32(2)])])[0], Int32.self) == [
+                -8, 4,
+            ])
         let error = #expect(throws: OpError.self) {
-            try runOp("PRelu", [Tensor([-1, 1] as [Float]), Tensor(shape: [3, 1], scalars: [1, 2, 3] as [Float])])
+            try runOp(
+                "PRelu",
+                [Tensor([-1, 1] as [Float]), Tensor(shape: [3, 1], scalars: [1, 2, 3] as [Float])])
         }
         #expect(error?.message.contains("[3, 1]") == true)
     }

@@ -1,7 +1,8 @@
 import GraphIR
-@testable import Interpreter
 import TensorCore
 import Testing
+
+@testable import Interpreter
 
 @Suite("Elementwise broadcasting")
 struct ElementwiseBroadcastTests {
@@ -63,18 +64,23 @@ struct ElementwiseBroadcastTests {
     @Test func binaryOpMatchesHandComputedValues() throws {
         let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6] as [Float])
         // Trailing row.
-        expectClose(try runOp("Add", [a, Tensor([10, 20, 30] as [Float])])[0],
-                    [11, 22, 33, 14, 25, 36], shape: [2, 3])
+        expectClose(
+            try runOp("Add", [a, Tensor([10, 20, 30] as [Float])])[0],
+            [11, 22, 33, 14, 25, 36], shape: [2, 3])
         // Column.
-        expectClose(try runOp("Sub", [a, Tensor(shape: [2, 1], scalars: [1, 2] as [Float])])[0],
-                    [0, 1, 2, 2, 3, 4], shape: [2, 3])
+        expectClose(
+            try runOp("Sub", [a, Tensor(shape: [2, 1], scalars: [1, 2] as [Float])])[0],
+            [0, 1, 2, 2, 3, 4], shape: [2, 3])
         // Scalar on either side.
-        expectClose(try runOp("Div", [a, Tensor(scalar: Float(2))])[0], [0.5, 1, 1.5, 2, 2.5, 3], shape: [2, 3])
-        expectClose(try runOp("Div", [Tensor(scalar: Float(6)), a])[0], [6, 3, 2, 1.5, 1.2, 1], shape: [2, 3])
+        expectClose(
+            try runOp("Div", [a, Tensor(scalar: Float(2))])[0], [0.5, 1, 1.5, 2, 2.5, 3], shape: [2, 3])
+        expectClose(
+            try runOp("Div", [Tensor(scalar: Float(6)), a])[0], [6, 3, 2, 1.5, 1.2, 1], shape: [2, 3])
         // 1s on both sides, rank mismatch: [2, 1, 3] * [2, 1] → [2, 2, 3].
         let b = Tensor(shape: [2, 1], scalars: [1, -1] as [Float])
-        expectClose(try runOp("Mul", [a.reshaped([2, 1, 3]), b])[0],
-                    [1, 2, 3, -1, -2, -3, 4, 5, 6, -4, -5, -6], shape: [2, 2, 3])
+        expectClose(
+            try runOp("Mul", [a.reshaped([2, 1, 3]), b])[0],
+            [1, 2, 3, -1, -2, -3, 4, 5, 6, -4, -5, -6], shape: [2, 2, 3])
     }
 
     @Test func nonBroadcastableShapesNameBothShapes() throws {
@@ -108,16 +114,22 @@ struct ElementwiseBroadcastTests {
 
     @Test func legacyBroadcastWithoutAxisMatchesTrailingAxes() throws {
         let a = try Tensor(zeros: .float32, shape: [2, 3])
-        let out = try runOp("Mul", [Tensor(shape: [2, 3], scalars: [1, 1, 1, 2, 2, 2] as [Float]),
-                                    Tensor([1, 2, 3] as [Float])],
-                            attributes: ["broadcast": .int(1)], opset: 1)[0]
+        let out = try runOp(
+            "Mul",
+            [
+                Tensor(shape: [2, 3], scalars: [1, 1, 1, 2, 2, 2] as [Float]),
+                Tensor([1, 2, 3] as [Float]),
+            ],
+            attributes: ["broadcast": .int(1)], opset: 1)[0]
         expectClose(out, [1, 2, 3, 2, 4, 6], shape: [2, 3])
         #expect(throws: OpError.self) {
             try runOp("Add", [a, Tensor([1, 2, 3] as [Float])], opset: 6)  // broadcast = 0
         }
         #expect(throws: OpError.self) {
             // B = [3] placed at axis 0 of A = [2, 3] reads as [3, 1].
-            try runOp("Add", [a, Tensor([1, 2, 3] as [Float])], attributes: ["broadcast": .int(1), "axis": .int(0)], opset: 6)
+            try runOp(
+                "Add", [a, Tensor([1, 2, 3] as [Float])],
+                attributes: ["broadcast": .int(1), "axis": .int(0)], opset: 6)
         }
     }
 }

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Kernels
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The vectorised float32 activations against their scalar C-library references.
 @Suite("Elementwise activation kernels")
@@ -10,9 +11,11 @@ struct ElementwiseKernelTests {
     /// Inputs: every branch boundary of the kernels, the extremes, and a deterministic sweep
     /// over [-12, 12]; 1000 + 37 elements so the partial last vector is exercised too.
     static let inputs: [Float] = {
-        let special: [Float] = [0, -0.0, 1e-30, -1e-30, 1e-6, -1e-6, 0.5, -0.5, 0.625, -0.625, 0.6249, 0.921875,
-                                -0.921875, 0.92, 1, -1, 2, 3.9, 4, -4, 4.1, 9, -9, 10, 20, -20, 44, 45, 80, -80,
-                                86, -86, 87, -87, 88.7, 89, -89, 100, -100, .infinity, -.infinity, .greatestFiniteMagnitude]
+        let special: [Float] = [
+            0, -0.0, 1e-30, -1e-30, 1e-6, -1e-6, 0.5, -0.5, 0.625, -0.625, 0.6249, 0.921875,
+            -0.921875, 0.92, 1, -1, 2, 3.9, 4, -4, 4.1, 9, -9, 10, 20, -20, 44, 45, 80, -80,
+            86, -86, 87, -87, 88.7, 89, -89, 100, -100, .infinity, -.infinity, .greatestFiniteMagnitude,
+        ]
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         let sweep = (0..<(1037 - special.count)).map { _ -> Float in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -38,8 +41,12 @@ struct ElementwiseKernelTests {
         var fast = [Float](repeating: 0, count: x.count)
         var naive = [Float](repeating: 0, count: x.count)
         x.withUnsafeBufferPointer { xp in
-            fast.withUnsafeMutableBufferPointer { Kernels.activation(f, xp.baseAddress!, $0.baseAddress!, count: x.count) }
-            naive.withUnsafeMutableBufferPointer { Kernels.activationNaive(f, xp.baseAddress!, $0.baseAddress!, count: x.count) }
+            fast.withUnsafeMutableBufferPointer {
+                Kernels.activation(f, xp.baseAddress!, $0.baseAddress!, count: x.count)
+            }
+            naive.withUnsafeMutableBufferPointer {
+                Kernels.activationNaive(f, xp.baseAddress!, $0.baseAddress!, count: x.count)
+            }
         }
         var failures = 0
         for i in x.indices where !(fast[i] == naive[i] || (fast[i].isNaN && naive[i].isNaN)) {
@@ -56,11 +63,14 @@ struct ElementwiseKernelTests {
         for f in Kernels.Activation.allCases {
             var y = [Float](repeating: 0, count: 3)
             x.withUnsafeBufferPointer { xp in
-                y.withUnsafeMutableBufferPointer { Kernels.activation(f, xp.baseAddress!, $0.baseAddress!, count: 3) }
+                y.withUnsafeMutableBufferPointer {
+                    Kernels.activation(f, xp.baseAddress!, $0.baseAddress!, count: 3)
+                }
             }
             #expect(y[0].isNaN, "\(f)")
             let limits: [Kernels.Activation: (Float, Float)] = [
-                .exp: (.infinity, 0), .sigmoid: (1, 0), .tanh: (1, -1), .erf: (1, -1), .gelu: (.infinity, y[2]),
+                .exp: (.infinity, 0), .sigmoid: (1, 0), .tanh: (1, -1), .erf: (1, -1),
+                .gelu: (.infinity, y[2]),
                 .geluTanh: (.infinity, y[2]),
             ]
             #expect(y[1] == limits[f]?.0 && (y[2] == limits[f]?.1 || y[2].isNaN), "\(f)")

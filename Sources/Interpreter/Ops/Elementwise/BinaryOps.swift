@@ -44,11 +44,15 @@ extension NumericBinaryFunction {
         }
     }
 
-    private func floats<S: FloatElement>(_ op: String, _ a: Tensor, _ b: Tensor, _: S.Type) throws(OpError) -> Tensor {
+    private func floats<S: FloatElement>(_ op: String, _ a: Tensor, _ b: Tensor, _: S.Type) throws(OpError)
+        -> Tensor
+    {
         try broadcastBinary(op, a, b) { (x: S, y: S) in S(computed: float(x.computed, y.computed)) }
     }
 
-    private func integers<S: IntegerElement>(_ op: String, _ a: Tensor, _ b: Tensor, _: S.Type) throws(OpError) -> Tensor {
+    private func integers<S: IntegerElement>(_ op: String, _ a: Tensor, _ b: Tensor, _: S.Type)
+        throws(OpError) -> Tensor
+    {
         try broadcastBinary(op, a, b) { (x: S, y: S) in integer(x, y) }
     }
 }
@@ -142,8 +146,11 @@ extension ComparisonFunction {
         switch a.dtype {
         case .float32: return try compare(op, a, b, Float.self)
         case .float64: return try compare(op, a, b, Double.self)
-        case .float16: return try broadcastBinary(op, a, b) { (x: Float16, y: Float16) in self(x.computed, y.computed) }
-        case .bfloat16: return try broadcastBinary(op, a, b) { (x: BFloat16, y: BFloat16) in self(x.computed, y.computed) }
+        case .float16:
+            return try broadcastBinary(op, a, b) { (x: Float16, y: Float16) in self(x.computed, y.computed) }
+        case .bfloat16:
+            return try broadcastBinary(op, a, b) { (x: BFloat16, y: BFloat16) in self(x.computed, y.computed)
+            }
         case .int8: return try compare(op, a, b, Int8.self)
         case .int16: return try compare(op, a, b, Int16.self)
         case .int32: return try compare(op, a, b, Int32.self)
@@ -158,7 +165,9 @@ extension ComparisonFunction {
         }
     }
 
-    private func compare<S: TensorElement & Comparable>(_ op: String, _ a: Tensor, _ b: Tensor, _: S.Type) throws(OpError) -> Tensor {
+    private func compare<S: TensorElement & Comparable>(_ op: String, _ a: Tensor, _ b: Tensor, _: S.Type)
+        throws(OpError) -> Tensor
+    {
         try broadcastBinary(op, a, b) { (x: S, y: S) in self(x, y) }
     }
 }

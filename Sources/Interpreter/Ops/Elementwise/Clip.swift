@@ -33,8 +33,12 @@ struct Clip: Operator {
     private func clip(_ x: Tensor, _ lo: Tensor?, _ hi: Tensor?) throws -> Tensor {
         for (name, bound) in [("min", lo), ("max", hi)] {
             guard let bound else { continue }
-            guard bound.count == 1 else { throw OpError("Clip: \(name) must hold one element, got shape \(bound.shape)") }
-            guard bound.dtype == x.dtype else { throw OpError("Clip: \(name) has dtype \(bound.dtype), input has \(x.dtype)") }
+            guard bound.count == 1 else {
+                throw OpError("Clip: \(name) must hold one element, got shape \(bound.shape)")
+            }
+            guard bound.dtype == x.dtype else {
+                throw OpError("Clip: \(name) has dtype \(bound.dtype), input has \(x.dtype)")
+            }
         }
         switch x.dtype {
         case .float32: return try floats(x, lo, hi, Float.self)
@@ -53,13 +57,17 @@ struct Clip: Operator {
         }
     }
 
-    private func floats<S: FloatElement>(_ x: Tensor, _ lo: Tensor?, _ hi: Tensor?, _: S.Type) throws(OpError) -> Tensor {
+    private func floats<S: FloatElement>(_ x: Tensor, _ lo: Tensor?, _ hi: Tensor?, _: S.Type) throws(OpError)
+        -> Tensor
+    {
         let low = lo.map { $0.scalars(as: S.self)[0].computed } ?? -.infinity
         let high = hi.map { $0.scalars(as: S.self)[0].computed } ?? .infinity
         return try unaryMap("Clip", x) { (v: S) in S(computed: bounded(v.computed, low, high)) }
     }
 
-    private func integers<S: IntegerElement>(_ x: Tensor, _ lo: Tensor?, _ hi: Tensor?, _: S.Type) throws(OpError) -> Tensor {
+    private func integers<S: IntegerElement>(_ x: Tensor, _ lo: Tensor?, _ hi: Tensor?, _: S.Type)
+        throws(OpError) -> Tensor
+    {
         let low = lo.map { $0.scalars(as: S.self)[0] } ?? .min
         let high = hi.map { $0.scalars(as: S.self)[0] } ?? .max
         return try unaryMap("Clip", x) { (v: S) in bounded(v, low, high) }

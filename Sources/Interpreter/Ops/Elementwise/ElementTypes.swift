@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The two types float math runs in (Float, Double), with the C library functions the
 /// elementwise ops need. Generic code over `MathFloat` is specialised per type, so each call
@@ -54,44 +55,44 @@ extension Float: MathFloat {
 
 // Inside `extension Double` a bare `exp(x)` resolves to the member being defined, so the C
 // functions are reached through these file-scope forwarders.
-private func c_exp(_ x: Double) -> Double { exp(x) }
-private func c_expm1(_ x: Double) -> Double { expm1(x) }
-private func c_log(_ x: Double) -> Double { log(x) }
-private func c_log1p(_ x: Double) -> Double { log1p(x) }
-private func c_sin(_ x: Double) -> Double { sin(x) }
-private func c_cos(_ x: Double) -> Double { cos(x) }
-private func c_tan(_ x: Double) -> Double { tan(x) }
-private func c_asin(_ x: Double) -> Double { asin(x) }
-private func c_acos(_ x: Double) -> Double { acos(x) }
-private func c_atan(_ x: Double) -> Double { atan(x) }
-private func c_sinh(_ x: Double) -> Double { sinh(x) }
-private func c_cosh(_ x: Double) -> Double { cosh(x) }
-private func c_tanh(_ x: Double) -> Double { tanh(x) }
-private func c_asinh(_ x: Double) -> Double { asinh(x) }
-private func c_acosh(_ x: Double) -> Double { acosh(x) }
-private func c_atanh(_ x: Double) -> Double { atanh(x) }
-private func c_erf(_ x: Double) -> Double { erf(x) }
-private func c_pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+private func libmExp(_ x: Double) -> Double { exp(x) }
+private func libmExpm1(_ x: Double) -> Double { expm1(x) }
+private func libmLog(_ x: Double) -> Double { log(x) }
+private func libmLog1p(_ x: Double) -> Double { log1p(x) }
+private func libmSin(_ x: Double) -> Double { sin(x) }
+private func libmCos(_ x: Double) -> Double { cos(x) }
+private func libmTan(_ x: Double) -> Double { tan(x) }
+private func libmAsin(_ x: Double) -> Double { asin(x) }
+private func libmAcos(_ x: Double) -> Double { acos(x) }
+private func libmAtan(_ x: Double) -> Double { atan(x) }
+private func libmSinh(_ x: Double) -> Double { sinh(x) }
+private func libmCosh(_ x: Double) -> Double { cosh(x) }
+private func libmTanh(_ x: Double) -> Double { tanh(x) }
+private func libmAsinh(_ x: Double) -> Double { asinh(x) }
+private func libmAcosh(_ x: Double) -> Double { acosh(x) }
+private func libmAtanh(_ x: Double) -> Double { atanh(x) }
+private func libmErf(_ x: Double) -> Double { erf(x) }
+private func libmPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 
 extension Double: MathFloat {
-    static func exp(_ x: Double) -> Double { c_exp(x) }
-    static func expm1(_ x: Double) -> Double { c_expm1(x) }
-    static func log(_ x: Double) -> Double { c_log(x) }
-    static func log1p(_ x: Double) -> Double { c_log1p(x) }
-    static func pow(_ x: Double, _ y: Double) -> Double { c_pow(x, y) }
-    static func sin(_ x: Double) -> Double { c_sin(x) }
-    static func cos(_ x: Double) -> Double { c_cos(x) }
-    static func tan(_ x: Double) -> Double { c_tan(x) }
-    static func asin(_ x: Double) -> Double { c_asin(x) }
-    static func acos(_ x: Double) -> Double { c_acos(x) }
-    static func atan(_ x: Double) -> Double { c_atan(x) }
-    static func sinh(_ x: Double) -> Double { c_sinh(x) }
-    static func cosh(_ x: Double) -> Double { c_cosh(x) }
-    static func tanh(_ x: Double) -> Double { c_tanh(x) }
-    static func asinh(_ x: Double) -> Double { c_asinh(x) }
-    static func acosh(_ x: Double) -> Double { c_acosh(x) }
-    static func atanh(_ x: Double) -> Double { c_atanh(x) }
-    static func erf(_ x: Double) -> Double { c_erf(x) }
+    static func exp(_ x: Double) -> Double { libmExp(x) }
+    static func expm1(_ x: Double) -> Double { libmExpm1(x) }
+    static func log(_ x: Double) -> Double { libmLog(x) }
+    static func log1p(_ x: Double) -> Double { libmLog1p(x) }
+    static func pow(_ x: Double, _ y: Double) -> Double { libmPow(x, y) }
+    static func sin(_ x: Double) -> Double { libmSin(x) }
+    static func cos(_ x: Double) -> Double { libmCos(x) }
+    static func tan(_ x: Double) -> Double { libmTan(x) }
+    static func asin(_ x: Double) -> Double { libmAsin(x) }
+    static func acos(_ x: Double) -> Double { libmAcos(x) }
+    static func atan(_ x: Double) -> Double { libmAtan(x) }
+    static func sinh(_ x: Double) -> Double { libmSinh(x) }
+    static func cosh(_ x: Double) -> Double { libmCosh(x) }
+    static func tanh(_ x: Double) -> Double { libmTanh(x) }
+    static func asinh(_ x: Double) -> Double { libmAsinh(x) }
+    static func acosh(_ x: Double) -> Double { libmAcosh(x) }
+    static func atanh(_ x: Double) -> Double { libmAtanh(x) }
+    static func erf(_ x: Double) -> Double { libmErf(x) }
 }
 
 /// A tensor element stored as a float type and computed in a ``MathFloat``: itself for

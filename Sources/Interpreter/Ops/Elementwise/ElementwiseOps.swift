@@ -20,9 +20,12 @@ func registerElementwiseOps(_ registry: inout OpRegistry) {
         ("Sub", 1, binary(Arithmetic.Sub())),
         ("Mul", 1, binary(Arithmetic.Mul())),
         ("Div", 1, binary(Arithmetic.Div())),
-        ("Mod", 10, { context in
-            try binary(Arithmetic.Mod(fmod: context.node.int("fmod", default: 0) != 0))(context)
-        }),
+        (
+            "Mod", 10,
+            { context in
+                try binary(Arithmetic.Mod(fmod: context.node.int("fmod", default: 0) != 0))(context)
+            }
+        ),
         ("Pow", 1, { context in Pow(legacy: try LegacyBroadcast(context)) }),
         ("PRelu", 1, { context in prelu(opset: context.opset) }),
         // Comparison and logic (bool output).
@@ -47,10 +50,14 @@ func registerElementwiseOps(_ registry: inout OpRegistry) {
         ("Sign", 9, numericUnary(NumericUnary.Sign())),
         ("Relu", 1, numericUnary(NumericUnary.Relu())),
         ("IsNaN", 9, predicate { _ in FloatTest.IsNaN() }),
-        ("IsInf", 10, predicate { node in
-            FloatTest.IsInf(detectNegative: try node.int("detect_negative", default: 1) != 0,
-                            detectPositive: try node.int("detect_positive", default: 1) != 0)
-        }),
+        (
+            "IsInf", 10,
+            predicate { node in
+                FloatTest.IsInf(
+                    detectNegative: try node.int("detect_negative", default: 1) != 0,
+                    detectPositive: try node.int("detect_positive", default: 1) != 0)
+            }
+        ),
         // Unary float math.
         ("Reciprocal", 1, unary(UnaryMath.Reciprocal())),
         ("Sqrt", 1, unary(UnaryMath.Sqrt())),

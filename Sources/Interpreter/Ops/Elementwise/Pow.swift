@@ -47,7 +47,8 @@ struct Pow: Operator {
         if exponent.count == 1, exponent.rank <= x.rank {
             switch exponent.scalars(as: S.Compute.self)[0] {
             case 2: return try unaryMap("Pow", x) { (v: S) in S(computed: v.computed * v.computed) }
-            case 3: return try unaryMap("Pow", x) { (v: S) in S(computed: v.computed * v.computed * v.computed) }
+            case 3:
+                return try unaryMap("Pow", x) { (v: S) in S(computed: v.computed * v.computed * v.computed) }
             default: break
             }
         }

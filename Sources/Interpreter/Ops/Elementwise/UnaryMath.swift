@@ -33,7 +33,9 @@ enum UnaryMath {
     struct Floor: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { x.rounded(.down) } }
     struct Ceil: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { x.rounded(.up) } }
     /// Halves round to the even neighbour (numpy's `round`).
-    struct Round: FloatUnaryFunction { func callAsFunction<T: MathFloat>(_ x: T) -> T { x.rounded(.toNearestOrEven) } }
+    struct Round: FloatUnaryFunction {
+        func callAsFunction<T: MathFloat>(_ x: T) -> T { x.rounded(.toNearestOrEven) }
+    }
 
     /// Split at 0 so that `exp` never overflows: 1 / (1 + e^-x) or e^x / (1 + e^x).
     struct Sigmoid: FloatUnaryFunction {

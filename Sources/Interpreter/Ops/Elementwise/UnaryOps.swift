@@ -29,7 +29,11 @@ extension FloatUnaryFunction {
     func apply(_ op: String, _ x: Tensor) throws(OpError) -> Tensor {
         switch x.dtype {
         case .float32:
-            if let activation { try activationKernel(op, x, activation) } else { try floats(op, x, Float.self) }
+            if let activation {
+                try activationKernel(op, x, activation)
+            } else {
+                try floats(op, x, Float.self)
+            }
         case .float64: try floats(op, x, Double.self)
         case .float16: try floats(op, x, Float16.self)
         case .bfloat16: try floats(op, x, BFloat16.self)

@@ -7,7 +7,9 @@ func variadic<F: NumericBinaryFunction>(_ op: String, _ function: F, isMean: Boo
     Elementwise { inputs in
         var result = try inputs.required(0)
         let dtype = result.dtype
-        guard dtype.isFloatingPoint || (!isMean && F.integers.accepts(dtype)) else { throw unsupported(op, dtype) }
+        guard dtype.isFloatingPoint || (!isMean && F.integers.accepts(dtype)) else {
+            throw unsupported(op, dtype)
+        }
         for i in inputs.indices.dropFirst() {
             result = try function.apply(op, result, inputs.required(i))
         }

@@ -25,8 +25,10 @@ struct Where: Operator {
     ) throws(OpError) -> Tensor {
         let layout = try BroadcastLayout("Where", [condition.shape, x.shape, y.shape])
         let out = try makeOutput("Where", x.dtype, layout.shape)
-        ternaryRows(layout, condition.elements(Bool.self), UnsafePointer(x.bits(Bits.self)),
-                    UnsafePointer(y.bits(Bits.self)), out.bits(Bits.self)) { $0 ? $1 : $2 }
+        ternaryRows(
+            layout, condition.elements(Bool.self), UnsafePointer(x.bits(Bits.self)),
+            UnsafePointer(y.bits(Bits.self)), out.bits(Bits.self)
+        ) { $0 ? $1 : $2 }
         return out
     }
 }
