@@ -9,7 +9,7 @@ import TensorCore
 
 /// A function of two elements of one numeric dtype, given for floats (computed in Float or
 /// Double) and for integers.
-protocol NumericBinaryFunction: Sendable {
+protocol NumericBinaryFunction: BinaryElementwise {
     /// The integer dtypes this op accepts.
     static var integers: IntegerSupport { get }
     func float<T: MathFloat>(_ a: T, _ b: T) -> T
@@ -131,7 +131,7 @@ enum Arithmetic {
 // MARK: - Comparison
 
 /// A comparison of two elements of one dtype; the output is bool.
-protocol ComparisonFunction: Sendable {
+protocol ComparisonFunction: BinaryElementwise {
     /// True for Equal, the one comparison ONNX defines on bool.
     static var acceptsBool: Bool { get }
     func callAsFunction<T: Comparable>(_ a: T, _ b: T) -> Bool
@@ -203,7 +203,7 @@ enum Comparison {
 // MARK: - Logic
 
 /// A function of two bools.
-protocol LogicFunction: Sendable {
+protocol LogicFunction: BinaryElementwise {
     func callAsFunction(_ a: Bool, _ b: Bool) -> Bool
 }
 

@@ -29,14 +29,14 @@ func registerElementwiseOps(_ registry: inout OpRegistry) {
         ("Pow", 1, { context in Pow(legacy: try LegacyBroadcast(context)) }),
         ("PRelu", 1, { context in prelu(opset: context.opset) }),
         // Comparison and logic (bool output).
-        ("Equal", 1, comparison(Comparison.Equal())),
-        ("Greater", 1, comparison(Comparison.Greater())),
-        ("GreaterOrEqual", 12, comparison(Comparison.GreaterOrEqual())),
-        ("Less", 1, comparison(Comparison.Less())),
-        ("LessOrEqual", 12, comparison(Comparison.LessOrEqual())),
-        ("And", 1, logic(Logic.And())),
-        ("Or", 1, logic(Logic.Or())),
-        ("Xor", 1, logic(Logic.Xor())),
+        ("Equal", 1, binary(Comparison.Equal())),
+        ("Greater", 1, binary(Comparison.Greater())),
+        ("GreaterOrEqual", 12, binary(Comparison.GreaterOrEqual())),
+        ("Less", 1, binary(Comparison.Less())),
+        ("LessOrEqual", 12, binary(Comparison.LessOrEqual())),
+        ("And", 1, binary(Logic.And())),
+        ("Or", 1, binary(Logic.Or())),
+        ("Xor", 1, binary(Logic.Xor())),
         ("Not", 1, { _ in Elementwise { inputs in try not(inputs.required(0)) } }),
         ("Where", 9, { _ in Where() }),
         // Variadic.
@@ -45,14 +45,14 @@ func registerElementwiseOps(_ registry: inout OpRegistry) {
         ("Sum", 1, { context in variadic(context.node.opType, Arithmetic.Add()) }),
         ("Mean", 1, { context in variadic(context.node.opType, Arithmetic.Add(), isMean: true) }),
         // Unary on floats and integers.
-        ("Neg", 1, numericUnary(NumericUnary.Neg())),
-        ("Abs", 1, numericUnary(NumericUnary.Abs())),
-        ("Sign", 9, numericUnary(NumericUnary.Sign())),
-        ("Relu", 1, numericUnary(NumericUnary.Relu())),
-        ("IsNaN", 9, predicate { _ in FloatTest.IsNaN() }),
+        ("Neg", 1, unary(NumericUnary.Neg())),
+        ("Abs", 1, unary(NumericUnary.Abs())),
+        ("Sign", 9, unary(NumericUnary.Sign())),
+        ("Relu", 1, unary(NumericUnary.Relu())),
+        ("IsNaN", 9, unary { _ in FloatTest.IsNaN() }),
         (
             "IsInf", 10,
-            predicate { node in
+            unary { node in
                 FloatTest.IsInf(
                     detectNegative: try node.int("detect_negative", default: 1) != 0,
                     detectPositive: try node.int("detect_positive", default: 1) != 0)
@@ -108,9 +108,20 @@ struct Elementwise: Operator {
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] { [try body(inputs)] }
 }
 
-// MARK: - Factory helpers, one per function kind
+// MARK: - Factory helpers
 
-private func binary<F: NumericBinaryFunction>(_ function: F) -> OpFactory {
+/// An element function applied to two broadcast inputs (the arithmetic, comparison and logic
+/// tables each provide `apply` for their protocol).
+protocol BinaryElementwise: Sendable {
+    func apply(_ op: String, _ a: Tensor, _ b: Tensor) throws(OpError) -> Tensor
+}
+
+/// An element function applied to one input (float math, numeric, and predicate tables).
+protocol UnaryElementwise: Sendable {
+    func apply(_ op: String, _ x: Tensor) throws(OpError) -> Tensor
+}
+
+private func binary<F: BinaryElementwise>(_ function: F) -> OpFactory {
     { context in
         let op = context.node.opType
         let legacy = try LegacyBroadcast(context)
@@ -121,49 +132,12 @@ private func binary<F: NumericBinaryFunction>(_ function: F) -> OpFactory {
     }
 }
 
-private func comparison<F: ComparisonFunction>(_ function: F) -> OpFactory {
-    { context in
-        let op = context.node.opType
-        let legacy = try LegacyBroadcast(context)
-        return Elementwise { inputs in
-            let a = try inputs.required(0)
-            return try function.apply(op, a, legacy.align(op, a, inputs.required(1)))
-        }
-    }
-}
-
-private func logic<F: LogicFunction>(_ function: F) -> OpFactory {
-    { context in
-        let op = context.node.opType
-        let legacy = try LegacyBroadcast(context)
-        return Elementwise { inputs in
-            let a = try inputs.required(0)
-            return try function.apply(op, a, legacy.align(op, a, inputs.required(1)))
-        }
-    }
-}
-
-private func unary<F: FloatUnaryFunction>(_ function: F) -> OpFactory {
+private func unary<F: UnaryElementwise>(_ function: F) -> OpFactory {
     unary { _ in function }
 }
 
 /// For rows whose function parses attributes from the node.
-private func unary<F: FloatUnaryFunction>(_ make: @escaping @Sendable (Node) throws -> F) -> OpFactory {
-    { context in
-        let op = context.node.opType
-        let function = try make(context.node)
-        return Elementwise { inputs in try function.apply(op, inputs.required(0)) }
-    }
-}
-
-private func numericUnary<F: NumericUnaryFunction>(_ function: F) -> OpFactory {
-    { context in
-        let op = context.node.opType
-        return Elementwise { inputs in try function.apply(op, inputs.required(0)) }
-    }
-}
-
-private func predicate<F: FloatPredicate>(_ make: @escaping @Sendable (Node) throws -> F) -> OpFactory {
+private func unary<F: UnaryElementwise>(_ make: @escaping @Sendable (Node) throws -> F) -> OpFactory {
     { context in
         let op = context.node.opType
         let function = try make(context.node)

@@ -17,7 +17,7 @@ func unaryMap<S: TensorElement, R: TensorElement>(
 }
 
 /// A function of one float, for the float dtypes only.
-protocol FloatUnaryFunction: Sendable {
+protocol FloatUnaryFunction: UnaryElementwise {
     func callAsFunction<T: MathFloat>(_ x: T) -> T
     /// The vectorised float32 kernel computing the same function, if there is one.
     var activation: Kernels.Activation? { get }
@@ -59,7 +59,7 @@ private func activationKernel(_ op: String, _ x: Tensor, _ f: Kernels.Activation
 }
 
 /// A function of one number, given for floats and for the integer dtypes in `integers`.
-protocol NumericUnaryFunction: Sendable {
+protocol NumericUnaryFunction: UnaryElementwise {
     static var integers: IntegerSupport { get }
     func float<T: MathFloat>(_ x: T) -> T
     func integer<T: FixedWidthInteger>(_ x: T) -> T
@@ -98,7 +98,7 @@ extension NumericUnaryFunction {
 }
 
 /// A test on one float giving a bool (IsNaN, IsInf).
-protocol FloatPredicate: Sendable {
+protocol FloatPredicate: UnaryElementwise {
     func callAsFunction<T: MathFloat>(_ x: T) -> Bool
 }
 
