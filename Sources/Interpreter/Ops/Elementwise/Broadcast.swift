@@ -1,4 +1,3 @@
-import GraphIR
 import TensorCore
 
 /// How the output of a broadcasting op (up to three operands) is walked: as rows of
@@ -30,12 +29,12 @@ struct BroadcastLayout {
         let shape: [Int]
         do {
             shape = try Shape.broadcast(shapes)
-            count = try Shape.elementCount(shape)
         } catch {
             let listed = shapes.map { "\($0)" }
             let joined = listed.dropLast().joined(separator: ", ") + " and " + (listed.last ?? "")
             throw OpError("\(op): shapes \(joined) do not broadcast")
         }
+        do { count = try Shape.elementCount(shape) } catch { throw OpError("\(op): \(error)") }
         self.shape = shape
         var strides = shapes.map { Shape.broadcastStrides($0, to: shape) }
         while strides.count < 3 { strides.append([Int](repeating: 0, count: shape.count)) }
