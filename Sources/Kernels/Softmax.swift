@@ -71,13 +71,13 @@ extension Kernels {
         var sums = Vector(repeating: 0)
         var i = 0
         while i + lanes <= n {
-            let e = expVector(load(x, i) - maximum)
+            let e = expLanes(load(x, i) - maximum)
             store(e, y, i)
             sums += e
             i += lanes
         }
         if i < n {
-            let e = expVector(loadPartial(x, i, count: n - i, fill: -.infinity) - maximum)
+            let e = expLanes(loadPartial(x, i, count: n - i, fill: -.infinity) - maximum)
             storePartial(e, y, i, count: n - i)
             sums += e
         }
@@ -96,10 +96,10 @@ extension Kernels {
         var sums = Vector(repeating: 0)
         var i = 0
         while i + lanes <= n {
-            sums += expVector(load(x, i) - maximum)
+            sums += expLanes(load(x, i) - maximum)
             i += lanes
         }
-        if i < n { sums += expVector(loadPartial(x, i, count: n - i, fill: -.infinity) - maximum) }
+        if i < n { sums += expLanes(loadPartial(x, i, count: n - i, fill: -.infinity) - maximum) }
         let shift = maximum + log(sums.sum())
         i = 0
         while i + lanes <= n {

@@ -47,38 +47,16 @@ extension Kernels {
         var acc = Vector(repeating: -.infinity)
         var i = 0
         while i + lanes <= n {
-            acc = pointwiseMax(acc, load(p, i))
+            // A masked select, not `pointwiseMax`: that one goes lane by lane (see `expLanes`).
+            let v = load(p, i)
+            acc.replace(with: v, where: v .> acc)
             i += lanes
         }
-        if i < n { acc = pointwiseMax(acc, loadPartial(p, i, count: n - i, fill: -.infinity)) }
+        if i < n {
+            let v = loadPartial(p, i, count: n - i, fill: -.infinity)
+            acc.replace(with: v, where: v .> acc)
+        }
         return acc.max()
     }
 
-    /// `exp` on 16 lanes: Cephes-style range reduction `x = k·ln2 + r` and a degree-6 polynomial
-    /// on r (relative error about 2e-7). Results that would be subnormal (x < −86.6) are 0, so
-    /// masked attention scores (−inf, −1e9) give exactly 0; above 88.72 the result is +inf;
-    /// NaN stays NaN.
-    @inline(__always)
-    static func expVector(_ x: Vector) -> Vector {
-        let low: Float = -86.6, high: Float = 88.72283
-        let clamped = pointwiseMin(pointwiseMax(x, Vector(repeating: low)), Vector(repeating: high))
-        let k = (clamped * 1.442695041 + 0.5).rounded(.down)
-        // ln2 split in a part exact in float and a correction, so k·ln2 is subtracted exactly.
-        var r = clamped - k * 0.693359375
-        r = r + k * 2.12194440e-4
-        var p = Vector(repeating: 1.9875691500e-4)
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        p = p * (r * r) + r + 1
-        // 2^k as 2^(k-1)·2: k reaches 128 near the top of the range, one past the largest exponent.
-        let exponent = (SIMD16<Int32>(k) &+ 126) &<< 23
-        var result = p * unsafeBitCast(exponent, to: Vector.self) * 2
-        result.replace(with: 0, where: x .< low)
-        result.replace(with: .infinity, where: x .> high)
-        result.replace(with: x, where: x .!= x)
-        return result
-    }
 }
