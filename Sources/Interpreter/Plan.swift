@@ -36,8 +36,9 @@ public final class Plan {
     ///   implementation, ``InterpreterError/node(name:opType:message:)`` for bad attributes, or the
     ///   verifier's error.
     public init(graph: Graph, registry: OpRegistry = .standard, fetches: [ValueID]? = nil) throws(InterpreterError) {
-        self.graph = graph
         let fetches = fetches ?? graph.outputs
+        let graph = Self.fuseTransposedMatMuls(graph, fetched: Set(fetches))
+        self.graph = graph
         self.fetches = fetches
         self.inputIndices = graph.inputs.map(\.index)
         let order: [Int]

@@ -11,7 +11,7 @@ public enum SupportedOps {
 
     public static var all: [Entry] {
         let registry = OpRegistry.standard
-        return registry.keys.map { key in
+        return registry.keys.filter { $0.domain != Plan.internalDomain }.map { key in
             Entry(domain: key.domain.isEmpty ? "ai.onnx" : key.domain, op: key.opType, since: registry.versions(of: key))
         }
     }

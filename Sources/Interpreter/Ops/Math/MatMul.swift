@@ -7,11 +7,22 @@ import TensorCore
 /// A 1-D A is a row vector and a 1-D B a column vector; the added axis is dropped from the
 /// result. Dimensions before the last two are batch dimensions and broadcast. float32 and
 /// float64 run on BLAS, float16 and bfloat16 through float32, integers on a wrapping loop.
+///
+/// With `transposedB` (the plan's fusion of `MatMul(A, Transpose(B))` where the transpose swaps
+/// the last two axes) B arrives untransposed and the swap goes into the BLAS flag.
 struct MatMulOp: Operator {
+    var transposedB = false
+
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let a = try inputs.required(0), b = try inputs.required(1)
         guard a.dtype == b.dtype else { throw OpError("MatMul: A is \(a.dtype) but B is \(b.dtype)") }
-        let layout = try MatMulLayout(a.shape, b.shape)
+        var bShape = b.shape
+        if transposedB {
+            guard bShape.count >= 2 else { throw OpError("MatMul: transposed B must have rank ≥ 2, got \(MathSupport.text(bShape))") }
+            bShape.swapAt(bShape.count - 1, bShape.count - 2)
+        }
+        var layout = try MatMulLayout(a.shape, bShape)
+        layout.transposedB = transposedB
         switch a.dtype {
         case .float32:
             return [try layout.run(a, b, Float.self, Kernels.sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:))]
@@ -42,6 +53,8 @@ struct MatMulLayout {
     var m, n, k: Int
     var batchA, batchB, batch: [Int]
     var outputShape: [Int]
+    /// B is stored (…, n, k): each matrix is read transposed.
+    var transposedB = false
 
     init(_ aShape: [Int], _ bShape: [Int]) throws(OpError) {
         guard !aShape.isEmpty, !bShape.isEmpty else {
@@ -76,13 +89,14 @@ struct MatMulLayout {
         guard out.count > 0 else { return out }
         let folds = countB == 1 && countA == batchCount
         try MathSupport.checkBLAS("MatMul", [folds ? m * batchCount : m, n, k])
-        let (m, n, k) = (self.m, self.n, self.k)
+        let (m, n, k, transB) = (self.m, self.n, self.k, transposedB)
+        let ldb = max(1, transB ? k : n)
         a.withUnsafeBufferPointer(of: T.self) { pa in
             b.withUnsafeBufferPointer(of: T.self) { pb in
                 out.withUnsafeMutableBufferPointer(of: T.self) { pc in
                     let (a, b, c) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
                     if folds {
-                        gemm(false, false, batchCount * m, n, k, 1, a, max(1, k), b, max(1, n), 0, c, max(1, n))
+                        gemm(false, transB, batchCount * m, n, k, 1, a, max(1, k), b, ldb, 0, c, max(1, n))
                         return
                     }
                     let stridesA = Shape.broadcastStrides(batchA, to: batch)
@@ -94,7 +108,7 @@ struct MatMulLayout {
                             matrixA += index[axis] * stridesA[axis]
                             matrixB += index[axis] * stridesB[axis]
                         }
-                        gemm(false, false, m, n, k, 1, a + matrixA * m * k, max(1, k), b + matrixB * k * n, max(1, n),
+                        gemm(false, transB, m, n, k, 1, a + matrixA * m * k, max(1, k), b + matrixB * k * n, ldb,
                              0, c + item * m * n, max(1, n))
                         var axis = batch.count - 1
                         while axis >= 0 {

@@ -1,0 +1,52 @@
+import GraphIR
+
+/// Graph simplifications the plan makes on its private copy of the graph. They never change
+/// results, only how they are computed; the graph users see (and patch) is untouched.
+extension Plan {
+    /// Domain of ops that exist only inside plans.
+    public static let internalDomain = "ai.onnxpatch.internal"
+
+    /// `MatMul(A, Transpose(B))` where the transpose only swaps B's last two axes becomes
+    /// `MatMulTransposedB(A, B)`: the swap goes into the BLAS flag and the transposed copy is
+    /// never made (for GPT-2's tied output projection that copy is 154 MB). Applies only when the
+    /// transpose's output feeds nothing but such MatMuls and is not fetched.
+    static func fuseTransposedMatMuls(_ graph: Graph, fetched: Set<ValueID>) -> Graph {
+        var uses: [ValueID: [(node: Int, input: Int)]] = [:]
+        for (n, node) in graph.nodes.enumerated() {
+            for (i, input) in node.inputs.enumerated() {
+                if let input { uses[input, default: []].append((n, i)) }
+            }
+        }
+        var result = graph
+        var removed = Set<Int>()
+        for (t, node) in graph.nodes.enumerated() where node.opType == "Transpose" && node.domain.isEmpty {
+            guard let output = node.outputs.first, node.outputs.count == 1, !fetched.contains(output),
+                  !graph.outputs.contains(output), let source = node.inputs.first ?? nil,
+                  let consumers = uses[output], !consumers.isEmpty,
+                  consumers.allSatisfy({ graph.nodes[$0.node].opType == "MatMul" && graph.nodes[$0.node].domain.isEmpty && $0.input == 1 }),
+                  swapsLastTwoAxes(node, input: source, in: graph)
+            else { continue }
+            for use in consumers {
+                result.nodes[use.node].opType = "MatMulTransposedB"
+                result.nodes[use.node].domain = internalDomain
+                result.nodes[use.node].inputs[1] = source
+            }
+            removed.insert(t)
+        }
+        guard !removed.isEmpty else { return graph }
+        result.nodes = result.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        result.opsetImports[internalDomain] = 1
+        return result
+    }
+
+    /// Whether the Transpose's `perm` is `[0, 1, …, r-1, r-2]` (absent `perm` reverses the axes,
+    /// which is that only for rank 2, known from the input's declared or constant shape).
+    static func swapsLastTwoAxes(_ node: Node, input: ValueID, in graph: Graph) -> Bool {
+        if let perm = try? node.ints("perm") {
+            let r = perm.count
+            return r >= 2 && perm == Array(0..<(r - 2)) + [r - 1, r - 2]
+        }
+        let rank = graph.initializers[input]?.rank ?? graph.values[input.index].shape?.count
+        return rank == 2
+    }
+}
