@@ -1,3 +1,11 @@
 /// Registers the neural-network family (convolution, pooling, resizing, attention).
+///
+/// Each op is registered once at the first opset that has it; later opset revisions only
+/// widened types or added attributes whose defaults keep the old behaviour.
 func registerNeuralNetworkOps(_ registry: inout OpRegistry) {
+    registry.register("Conv", since: 1) { try ConvOp($0) }
+    registry.register("ConvTranspose", since: 1) { try ConvTransposeOp($0) }
+    registry.register("MaxPool", since: 1) { try MaxPoolOp($0) }
+    registry.register("AveragePool", since: 1) { try AveragePoolOp($0) }
+    registry.register("LpPool", since: 1) { try LpPoolOp($0) }
 }
