@@ -8,4 +8,9 @@ func registerNeuralNetworkOps(_ registry: inout OpRegistry) {
     registry.register("MaxPool", since: 1) { try MaxPoolOp($0) }
     registry.register("AveragePool", since: 1) { try AveragePoolOp($0) }
     registry.register("LpPool", since: 1) { try LpPoolOp($0) }
+    registry.register("GlobalAveragePool", since: 1) { try GlobalPoolOp($0, .average) }
+    registry.register("GlobalMaxPool", since: 1) { try GlobalPoolOp($0, .max) }
+    registry.register("GlobalLpPool", since: 1) { try GlobalPoolOp($0, .lp) }
+    registry.register("MaxUnpool", since: 9) { try MaxUnpoolOp($0) }
+    registry.register("LRN", since: 1) { try LRNOp($0) }
 }
