@@ -14,6 +14,18 @@ final class MappedFile: @unchecked Sendable {
     let count: Int
     let path: String
 
+    /// Lets the kernel drop the pages holding `range` from this process's memory once their bytes
+    /// have been copied elsewhere. The mapping is private and never written, so a later read
+    /// simply faults the pages back in from the file: nothing is lost, resident memory shrinks.
+    func release(_ range: Range<Int>) {
+        guard let base, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = Int(bitPattern: base + range.lowerBound) / page * page
+        let end = Int(bitPattern: base + range.upperBound)
+        guard let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(pointer, end - start, Int32(MADV_DONTNEED))
+    }
+
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
     /// Maps the regular file at `path`. An empty file gives `count == 0` and no mapping.

@@ -236,7 +236,9 @@ final class TensorDecoder {
         let start = base + range.lowerBound
         let aligned = Int(bitPattern: start) % max(dtype.byteSize, 1) == 0
         guard aligned, dtype != .bool else {
-            return copy(UnsafeRawBufferPointer(start: start, count: range.count), dtype: dtype)
+            let storage = copy(UnsafeRawBufferPointer(start: start, count: range.count), dtype: dtype)
+            file.release(range)
+            return storage
         }
         return TensorStorage(borrowing: start, byteCount: range.count, owner: file)
     }

@@ -91,14 +91,24 @@ public struct SHA256 {
 }
 
 extension SHA256 {
-    /// The hex digest of the file at `path`, read through a memory map.
+    /// The hex digest of the file at `path`, read in chunks (a mapping would add the whole file
+    /// to the process's resident memory).
     public static func hex(ofFile path: String) throws(ONNXPatchError) -> String {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw .input("\(path): cannot read file (\(error.localizedDescription))")
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw .input("\(path): cannot read file")
         }
-        return data.withUnsafeBytes { hex($0) }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while true {
+            let chunk: Data?
+            do {
+                chunk = try handle.read(upToCount: 1 << 20)
+            } catch {
+                throw .input("\(path): cannot read file (\(error.localizedDescription))")
+            }
+            guard let chunk, !chunk.isEmpty else { break }
+            chunk.withUnsafeBytes { hasher.update($0) }
+        }
+        return hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 }
