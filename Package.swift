@@ -42,5 +42,8 @@ let package = Package(
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "GraphIR", "TensorCore"]),
         .testTarget(name: "PatchingTests", dependencies: ["Patching", "GraphIR", "TensorCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ONNXPatch", "TensorCore"]),
+        .testTarget(
+            name: "ConformanceTests", dependencies: ["ONNXImport", "Interpreter", "GraphIR", "TensorCore"],
+            exclude: ["expected-results.txt"]),
     ]
 )
