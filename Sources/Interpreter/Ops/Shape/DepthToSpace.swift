@@ -39,10 +39,17 @@ struct DepthToSpace: Operator {
 
 struct SpaceToDepth: Operator {
     let blocksize: Int
+    /// Mode CRD (the `mode` attribute of recent opsets) orders output channels as (C, b, b), the
+    /// inverse of DepthToSpace CRD; the default DCR orders them as (b, b, C).
+    let crd: Bool
 
     init(_ context: OpContext) throws {
-        blocksize = try context.node.required("blocksize", context.node.int)
+        let node = context.node
+        blocksize = try node.required("blocksize", node.int)
         guard blocksize > 0 else { throw OpError("blocksize must be positive, got \(blocksize)") }
+        let mode = try node.string("mode", default: "DCR")
+        guard mode == "DCR" || mode == "CRD" else { throw OpError("mode '\(mode)' is not DCR or CRD") }
+        crd = mode == "CRD"
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
@@ -54,7 +61,8 @@ struct SpaceToDepth: Operator {
         }
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let blocked = [n, c, h / b, b, w / b, b]
-        let moved = try Transpose.apply(try ShapeSupport.reshaped(input, blocked), perm: [0, 3, 5, 1, 2, 4])
+        let perm = crd ? [0, 1, 3, 5, 2, 4] : [0, 3, 5, 1, 2, 4]
+        let moved = try Transpose.apply(try ShapeSupport.reshaped(input, blocked), perm: perm)
         return [try ShapeSupport.reshaped(moved, [n, c * b * b, h / b, w / b])]
     }
 }
