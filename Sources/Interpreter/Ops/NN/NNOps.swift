@@ -13,4 +13,5 @@ func registerNeuralNetworkOps(_ registry: inout OpRegistry) {
     registry.register("GlobalLpPool", since: 1) { try GlobalPoolOp($0, .lp) }
     registry.register("MaxUnpool", since: 9) { try MaxUnpoolOp($0) }
     registry.register("LRN", since: 1) { try LRNOp($0) }
+    registry.register("Attention", since: 23) { try AttentionOp($0) }
 }
