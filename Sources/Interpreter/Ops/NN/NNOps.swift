@@ -18,4 +18,5 @@ func registerNeuralNetworkOps(_ registry: inout OpRegistry) {
     registry.register("Resize", since: 11) { try ResizeOp($0, "Resize", .current) }
     registry.register("Upsample", since: 7) { try ResizeOp($0, "Upsample", .upsample7) }
     registry.register("Upsample", since: 9) { try ResizeOp($0, "Upsample", .legacy) }
+    registry.register("GridSample", since: 16) { try GridSampleOp($0) }
 }
