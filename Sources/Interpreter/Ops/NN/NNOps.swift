@@ -19,4 +19,8 @@ func registerNeuralNetworkOps(_ registry: inout OpRegistry) {
     registry.register("Upsample", since: 7) { try ResizeOp($0, "Upsample", .upsample7) }
     registry.register("Upsample", since: 9) { try ResizeOp($0, "Upsample", .legacy) }
     registry.register("GridSample", since: 16) { try GridSampleOp($0) }
+    registry.register("AffineGrid", since: 20) { try AffineGridOp($0) }
+    registry.register("RoiAlign", since: 10) { try RoiAlignOp($0) }
+    registry.register("Col2Im", since: 18) { try Col2ImOp($0) }
+    registry.register("CenterCropPad", since: 18) { try CenterCropPadOp($0) }
 }
