@@ -29,9 +29,10 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["COpenBLAS"]),
         .target(name: "Interpreter", dependencies: ["GraphIR", "TensorCore", "Kernels"]),
         .target(name: "Patching", dependencies: ["GraphIR", "TensorCore"]),
+        .target(name: "Tokenizers"),
         .target(
             name: "ONNXPatch",
-            dependencies: ["ONNXImport", "Interpreter", "Patching", "Kernels", "GraphIR", "TensorCore"]),
+            dependencies: ["ONNXImport", "Interpreter", "Patching", "Kernels", "GraphIR", "TensorCore", "Tokenizers"]),
         .executableTarget(
             name: "onnxpatch",
             dependencies: ["ONNXPatch", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "GraphIR", "TensorCore"]),
         .testTarget(name: "PatchingTests", dependencies: ["Patching", "GraphIR", "TensorCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ONNXPatch", "TensorCore"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(
             name: "ConformanceTests", dependencies: ["ONNXImport", "Interpreter", "GraphIR", "TensorCore"],
             exclude: ["expected-results.txt"]),
