@@ -1,7 +1,8 @@
 /// An n-dimensional array: a value type with copy-on-write storage, row-major (C order).
 ///
 /// Kernels reach the elements through `withUnsafe…` accessors; the typed accessors check that the
-/// requested Swift type matches ``dtype``.
+/// requested Swift type matches ``dtype``. They are `@inlinable` so that a loop in the closure
+/// compiles into the caller's module as a plain loop, not a call per element.
 ///
 /// ```swift
 /// var t = Tensor(shape: [2, 2], scalars: [1, 2, 3, 4] as [Float])
@@ -10,11 +11,16 @@
 public struct Tensor: Sendable {
     public private(set) var dtype: DType
     public private(set) var shape: [Int]
-    public private(set) var storage: TensorStorage
+    /// The bytes, possibly shared with other tensors (copy-on-write).
+    @inlinable public var storage: TensorStorage { _storage }
+    @usableFromInline var _storage: TensorStorage
 
+    @inlinable
     public var rank: Int { shape.count }
     /// Number of elements (product of the shape; 1 for a scalar).
+    @inlinable
     public var count: Int { shape.reduce(1, *) }
+    @inlinable
     public var byteCount: Int { count * dtype.byteSize }
 
     /// A zero-filled tensor. Throws on negative or overflowing shapes and on `string`.
@@ -34,7 +40,7 @@ public struct Tensor: Sendable {
         guard !overflow else { throw .invalidShape(shape, reason: "byte count overflows") }
         self.dtype = dtype
         self.shape = shape
-        self.storage = TensorStorage(byteCount: bytes, zeroed: zeroed)
+        self._storage = TensorStorage(byteCount: bytes, zeroed: zeroed)
     }
 
     /// A tensor over existing storage (for example a memory-mapped initializer).
@@ -48,7 +54,7 @@ public struct Tensor: Sendable {
         }
         self.dtype = dtype
         self.shape = shape
-        self.storage = storage
+        self._storage = storage
     }
 
     /// A tensor from Swift scalars; `scalars.count` must equal the shape's element count.
@@ -57,7 +63,7 @@ public struct Tensor: Sendable {
                      "shape \(shape) does not hold \(scalars.count) scalars")
         self.dtype = T.dtype
         self.shape = shape
-        self.storage = TensorStorage(byteCount: scalars.count * MemoryLayout<T>.stride, zeroed: false)
+        self._storage = TensorStorage(byteCount: scalars.count * MemoryLayout<T>.stride, zeroed: false)
         scalars.withUnsafeBytes { storage.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 
@@ -73,11 +79,13 @@ public struct Tensor: Sendable {
 
     // MARK: - Access
 
+    @inlinable
     public func withUnsafeRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(start: storage.base, count: byteCount))
     }
 
     /// Gives writable bytes, copying the storage first when it is shared or borrowed.
+    @inlinable
     public mutating func withUnsafeMutableRawBytes<R>(
         _ body: (UnsafeMutableRawBufferPointer) throws -> R
     ) rethrows -> R {
@@ -85,6 +93,7 @@ public struct Tensor: Sendable {
         return try body(UnsafeMutableRawBufferPointer(start: storage.base, count: byteCount))
     }
 
+    @inlinable
     public func withUnsafeBufferPointer<T: TensorElement, R>(
         of type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R
     ) rethrows -> R {
@@ -93,6 +102,7 @@ public struct Tensor: Sendable {
         return try body(UnsafeBufferPointer(start: typed, count: count))
     }
 
+    @inlinable
     public mutating func withUnsafeMutableBufferPointer<T: TensorElement, R>(
         of type: T.Type, _ body: (UnsafeMutableBufferPointer<T>) throws -> R
     ) rethrows -> R {
@@ -103,6 +113,7 @@ public struct Tensor: Sendable {
     }
 
     /// The elements as a Swift array.
+    @inlinable
     public func scalars<T: TensorElement>(as type: T.Type) -> [T] {
         withUnsafeBufferPointer(of: T.self) { Array($0) }
     }
@@ -119,15 +130,17 @@ public struct Tensor: Sendable {
     }
 
     /// True when this tensor's storage is shared with no other tensor and is writable in place.
+    @inlinable
     public mutating func isUniquelyOwned() -> Bool {
-        isKnownUniquelyReferenced(&storage) && storage.isOwned
+        isKnownUniquelyReferenced(&_storage) && storage.isOwned
     }
 
-    private mutating func makeUnique() {
-        if isKnownUniquelyReferenced(&storage) && storage.isOwned { return }
+    @usableFromInline
+    mutating func makeUnique() {
+        if isKnownUniquelyReferenced(&_storage) && storage.isOwned { return }
         let fresh = TensorStorage(byteCount: byteCount, zeroed: false)
         if byteCount > 0 { fresh.base.copyMemory(from: storage.base, byteCount: byteCount) }
-        storage = fresh
+        _storage = fresh
     }
 }
 
