@@ -106,12 +106,14 @@ public struct IndexExpression: Sendable, Equatable, CustomStringConvertible {
             let s = start.map { $0 < 0 ? clamp($0 + n, 0, n) : clamp($0, 0, n) } ?? 0
             let e = stop.map { $0 < 0 ? clamp($0 + n, 0, n) : clamp($0, 0, n) } ?? n
             first = s
-            count = e > s ? (e - s + step - 1) / step : 0
+            // Written so that no step (up to Int.max) can overflow: e - s - 1 is in 0..<n.
+            count = e > s ? (e - s - 1) / step + 1 : 0
         } else {
             let s = start.map { $0 < 0 ? clamp($0 + n, -1, n - 1) : clamp($0, -1, n - 1) } ?? n - 1
             let e = stop.map { $0 < 0 ? clamp($0 + n, -1, n - 1) : clamp($0, -1, n - 1) } ?? -1
             first = s
-            count = s > e ? (s - e - step - 1) / (-step) : 0
+            // step.magnitude, since -Int.min does not fit in Int.
+            count = s > e ? Int(UInt(s - e - 1) / step.magnitude) + 1 : 0
         }
         return .init(start: count > 0 ? first : 0, step: step, count: count, kept: true)
     }

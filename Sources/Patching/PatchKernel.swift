@@ -36,7 +36,7 @@ public enum PatchKernel {
             }
             return result
         }
-        func combine<T: TensorElement & Numeric>(_ type: T.Type) {
+        func combine<T: TensorElement & FloatingPoint>(_ type: T.Type) {
             value.withUnsafeBufferPointer(of: T.self) { v in
                 result.withUnsafeMutableBufferPointer(of: T.self) { x in
                     for (k, offset) in offsets.enumerated() {
@@ -45,18 +45,28 @@ public enum PatchKernel {
                 }
             }
         }
+        // Integers wrap on overflow, as in NumPy (the values come from the user: no trap).
+        func combineWrapping<T: TensorElement & FixedWidthInteger>(_ type: T.Type) {
+            value.withUnsafeBufferPointer(of: T.self) { v in
+                result.withUnsafeMutableBufferPointer(of: T.self) { x in
+                    for (k, offset) in offsets.enumerated() {
+                        x[offset] = operation == .add ? x[offset] &+ v[expanded[k]] : x[offset] &* v[expanded[k]]
+                    }
+                }
+            }
+        }
         switch tensor.dtype {
         case .float32: combine(Float.self)
         case .float64: combine(Double.self)
         case .float16: combine(Float16.self)
-        case .int8: combine(Int8.self)
-        case .int16: combine(Int16.self)
-        case .int32: combine(Int32.self)
-        case .int64: combine(Int64.self)
-        case .uint8: combine(UInt8.self)
-        case .uint16: combine(UInt16.self)
-        case .uint32: combine(UInt32.self)
-        case .uint64: combine(UInt64.self)
+        case .int8: combineWrapping(Int8.self)
+        case .int16: combineWrapping(Int16.self)
+        case .int32: combineWrapping(Int32.self)
+        case .int64: combineWrapping(Int64.self)
+        case .uint8: combineWrapping(UInt8.self)
+        case .uint16: combineWrapping(UInt16.self)
+        case .uint32: combineWrapping(UInt32.self)
+        case .uint64: combineWrapping(UInt64.self)
         case .bfloat16:
             value.withUnsafeBufferPointer(of: BFloat16.self) { v in
                 result.withUnsafeMutableBufferPointer(of: BFloat16.self) { x in

@@ -51,10 +51,14 @@ public enum NPY {
         else { throw .npy("unreadable .npy header") }
         let fields = try parseHeader(header)
         let tensorBytes = bytes.count - dataStart
-        var tensor = try Tensor(uninitialized: fields.dtype, shape: fields.shape)
-        guard tensor.byteCount == tensorBytes else {
-            throw .npy("data holds \(tensorBytes) bytes but shape \(fields.shape) of \(fields.dtype) needs \(tensor.byteCount)")
+        // The declared size is checked against the bytes present before anything is allocated.
+        let count = try Shape.elementCount(fields.shape)
+        let (needed, overflow2) = count.multipliedReportingOverflow(by: fields.dtype.byteSize)
+        guard !overflow2, needed == tensorBytes else {
+            throw .npy("data holds \(tensorBytes) bytes but shape \(fields.shape) of \(fields.dtype) needs "
+                + (overflow2 ? "more than \(Int.max)" : "\(needed)"))
         }
+        var tensor = try Tensor(uninitialized: fields.dtype, shape: fields.shape)
         if tensorBytes > 0 {
             tensor.withUnsafeMutableRawBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[dataStart...])) }
         }
