@@ -3,3 +3,4 @@
 @_exported import GraphIR
 @_exported import TensorCore
 @_exported import class Interpreter.Profile
+@_exported import struct ONNXImport.ImportOptions

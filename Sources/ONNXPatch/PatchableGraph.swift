@@ -23,11 +23,12 @@ public final class PatchableGraph {
 
     /// Loads and verifies the model at `path`.
     ///
+    /// - Parameter options: limits for hostile files (largest tensor, nesting depth, node count).
     /// - Throws: ``ONNXPatchError/load(_:)`` naming the file and what is wrong with it.
-    public init(path: String) throws(ONNXPatchError) {
+    public init(path: String, options: ImportOptions = .init()) throws(ONNXPatchError) {
         let model: LoadedModel
         do {
-            model = try ModelLoader.load(path: path)
+            model = try ModelLoader.load(path: path, options: options)
         } catch {
             throw .load(error)
         }

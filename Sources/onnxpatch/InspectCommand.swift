@@ -17,9 +17,10 @@ struct InspectCommand: ParsableCommand {
     var filter: String?
 
     @OptionGroup var patch: PatchOptions
+    @OptionGroup var limits: LimitOptions
 
     func run() throws {
-        let model = try PatchableGraph(path: self.model)
+        let model = try PatchableGraph(path: self.model, options: limits.importOptions())
         let patches = try patch.patches()
         // With --patch, show the rewritten graph: the inserted patch nodes and the moved consumers.
         let graph = patches.isEmpty ? model.graph : try model.patchedGraph(patches: patches).graph

@@ -33,8 +33,25 @@ struct Onnxpatch: ParsableCommand {
     }
 
     static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data(("error: " + message.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
+        FileHandle.standardError.write(Data(("error: " + oneLine(message) + "\n").utf8))
         Foundation.exit(code)
+    }
+
+    /// `message` on one printable line: newlines become spaces, and other control characters
+    /// (names and headers read from files may hold any) are escaped, so no file can break the
+    /// line or send escape sequences to the terminal.
+    static func oneLine(_ message: String) -> String {
+        var out = ""
+        for scalar in message.unicodeScalars {
+            if scalar == "\n" || scalar == "\t" {
+                out += " "
+            } else if scalar.properties.generalCategory == .control {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
 

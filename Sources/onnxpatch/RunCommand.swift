@@ -12,6 +12,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var patch: PatchOptions
+    @OptionGroup var limits: LimitOptions
 
     @Option(name: .customLong("probe"), help: "Record the final value of TARGET (node, node:k, value or glob); repeatable.")
     var probes: [String] = []
@@ -23,7 +24,7 @@ struct RunCommand: ParsableCommand {
         let feeds = try input.feeds()
         let texts = try patch.texts()
         let patches = try texts.map { try Patch($0) }
-        let model = try PatchableGraph(path: self.model)
+        let model = try PatchableGraph(path: self.model, options: limits.importOptions())
         let started = Date()
         let result = try model.run(feeds, patches: patches, probes: probes)
         let seconds = Date().timeIntervalSince(started)
