@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "GraphIR", "TensorCore"]),
         .testTarget(name: "PatchingTests", dependencies: ["Patching", "GraphIR", "TensorCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ONNXPatch", "TensorCore"]),
+        .testTarget(name: "HostileInputTests", dependencies: ["ONNXImport", "Patching", "TensorCore"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(
             name: "ConformanceTests", dependencies: ["ONNXImport", "Interpreter", "GraphIR", "TensorCore"],
