@@ -60,6 +60,9 @@ enum OpFamilies {
         return result
     }()
 
+    /// The reason given to cases that need string tensors, which TensorCore does not hold.
+    static let stringReason = "string tensors are not supported"
+
     /// Ops in the exported transformers of Fixtures/models (GPT-2, BERT, Llama, GPT-NeoX, Qwen2,
     /// both PyTorch exporters) and in the common variants of those blocks (masks, Gelu, RMS norm,
     /// rotary embeddings, generation's TopK/ArgMax). Every case of these ops must pass.

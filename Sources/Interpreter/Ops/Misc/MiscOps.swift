@@ -1,3 +1,36 @@
-/// Registers the remaining families (sorting/selection, bit ops, quantization, set ops).
+/// Registers the remaining families (sorting/selection, bit ops, quantization, set ops, losses,
+/// signal processing, recurrent networks). Each op is registered at the opsets where its
+/// signature changed; its factory reads `OpContext.opset` where semantics changed in between.
 func registerMiscOps(_ registry: inout OpRegistry) {
+    let table: [(op: String, since: [Int], factory: OpFactory)] = [
+        // Sorting and selection.
+        ("TopK", [1, 10], { try TopK($0) }),
+        ("Unique", [11], { try Unique($0) }),
+        ("Compress", [9], { try Compress($0) }),
+        ("ReverseSequence", [10], { try ReverseSequence($0) }),
+        ("Hardmax", [1, 13], { try Hardmax($0) }),
+        // Scatter is ScatterElements under its opset 9 name (deprecated in 11).
+        ("Scatter", [9], { try ScatterElements($0) }),
+        ("TensorScatter", [24], { try TensorScatter($0) }),
+        // Arithmetic.
+        ("CumProd", [26], { try CumProd($0) }),
+        ("Det", [11], { _ in Det() }),
+        ("Shrink", [9], { try Activation.shrink($0) }),
+        ("Swish", [24], { try Activation.swish($0) }),
+        ("LpNormalization", [1], { try LpNormalization($0) }),
+        ("MeanVarianceNormalization", [9], { try MeanVarianceNormalization($0) }),
+        // Bit operations.
+        ("BitShift", [11], { try BitShift($0) }),
+        ("BitwiseAnd", [18], { _ in BitwiseBinary(kind: .and, name: "BitwiseAnd") }),
+        ("BitwiseOr", [18], { _ in BitwiseBinary(kind: .or, name: "BitwiseOr") }),
+        ("BitwiseXor", [18], { _ in BitwiseBinary(kind: .xor, name: "BitwiseXor") }),
+        ("BitwiseNot", [18], { _ in BitwiseNot() }),
+        ("BitCast", [26], { try BitCast($0) }),
+        // Losses.
+        ("NegativeLogLikelihoodLoss", [12], { try LossOp($0, softmax: false) }),
+        ("SoftmaxCrossEntropyLoss", [12], { try LossOp($0, softmax: true) }),
+    ]
+    for entry in table {
+        for since in entry.since { registry.register(entry.op, since: since, entry.factory) }
+    }
 }
