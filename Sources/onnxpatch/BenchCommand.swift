@@ -43,7 +43,9 @@ struct BenchCommand: ParsableCommand {
         }
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        let matmul = ["MatMul", "Gemm", "Einsum"].reduce(0) { $0 + (profile.seconds[$1] ?? 0) }
+        // Matrix products: MatMul, Gemm, Einsum and the plan's fused MatMulTransposedB.
+        let matmul = profile.seconds.filter { ["MatMul", "Gemm", "Einsum"].contains { op in $0.key.hasPrefix(op) } }
+            .values.reduce(0, +)
         let share = profile.total > 0 ? matmul / profile.total : 0
         if json {
             struct Forward: Encodable { var min, median, max: Double }
