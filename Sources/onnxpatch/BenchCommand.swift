@@ -44,7 +44,7 @@ struct BenchCommand: ParsableCommand {
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         // Matrix products: MatMul, Gemm, Einsum and the plan's fused MatMulTransposedB.
-        let matmul = profile.seconds.filter { ["MatMul", "Gemm", "Einsum"].contains { op in $0.key.hasPrefix(op) } }
+        let matmul = profile.seconds.filter { entry in ["MatMul", "Gemm", "Einsum"].contains { entry.key.hasPrefix($0) } }
             .values.reduce(0, +)
         let share = profile.total > 0 ? matmul / profile.total : 0
         if json {
