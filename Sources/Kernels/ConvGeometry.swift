@@ -57,7 +57,7 @@ public struct WindowGeometry: Sendable, Equatable {
         return low < high ? low..<high : low..<low
     }
 
-    static func ceilDiv(_ a: Int, _ b: Int) -> Int {
+    public static func ceilDiv(_ a: Int, _ b: Int) -> Int {
         a >= 0 ? (a + b - 1) / b : -((-a) / b)
     }
 }

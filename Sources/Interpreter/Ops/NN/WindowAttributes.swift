@@ -89,12 +89,12 @@ struct WindowAttributes: Sendable {
             switch autoPad {
             case .notSet:
                 let span = input[a] + pads[a] + pads[rank + a] - extent
-                guard span >= 0 else {
-                    throw OpError("\(op): the dilated kernel (\(extent)) on axis \(a) is larger than the padded input (\(input[a]) + pads \(pads[a]), \(pads[rank + a]))")
-                }
-                var out = (ceilMode ? (span + s - 1) / s : span / s) + 1
+                var out = (ceilMode ? WindowGeometry.ceilDiv(span, s) : Self.floorDiv(span, s)) + 1
                 // A window of its own must start inside the input or the leading padding.
                 if ceilMode, (out - 1) * s >= input[a] + pads[a] { out -= 1 }
+                guard out >= 0 else {
+                    throw OpError("\(op): the dilated kernel (\(extent)) on axis \(a) is larger than the padded input (\(input[a]) + pads \(pads[a]), \(pads[rank + a]))")
+                }
                 output.append(out)
                 padBegin.append(pads[a])
                 padEnd.append(pads[rank + a])
@@ -116,5 +116,9 @@ struct WindowAttributes: Sendable {
         }
         return WindowGeometry(input: input, output: output, kernel: kernel, strides: strides,
                               dilations: dilations, padBegin: padBegin, padEnd: padEnd)
+    }
+
+    static func floorDiv(_ a: Int, _ b: Int) -> Int {
+        a >= 0 ? a / b : -((-a + b - 1) / b)
     }
 }

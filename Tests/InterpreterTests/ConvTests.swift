@@ -1,0 +1,135 @@
+import GraphIR
+import Interpreter
+import TensorCore
+import Testing
+
+/// Conv and ConvTranspose on hand-computed cases.
+@Suite("Conv and ConvTranspose")
+struct ConvTests {
+    static let iota3x3 = Tensor(shape: [1, 1, 3, 3], scalars: (0..<9).map(Float.init))
+
+    @Test("2×2 ones kernel sums each window")
+    func windowSums() throws {
+        let w = Tensor(shape: [1, 1, 2, 2], scalars: [Float](repeating: 1, count: 4))
+        let y = try runOp("Conv", [Self.iota3x3, w])[0]
+        expectClose(y, [8, 12, 20, 24], shape: [1, 1, 2, 2])
+    }
+
+    @Test("3×3 kernel with pads 1 and stride 2 reads the corners' windows")
+    func padsAndStrides() throws {
+        let w = Tensor(shape: [1, 1, 3, 3], scalars: [Float](repeating: 1, count: 9))
+        let y = try runOp("Conv", [Self.iota3x3, w],
+                          attributes: ["pads": .ints([1, 1, 1, 1]), "strides": .ints([2, 2])])[0]
+        expectClose(y, [8, 12, 20, 24], shape: [1, 1, 2, 2])
+    }
+
+    @Test("auto_pad SAME_UPPER pads at the end, SAME_LOWER at the start")
+    func autoPad() throws {
+        let x = Tensor(shape: [1, 1, 4], scalars: [1, 2, 3, 4] as [Float])
+        let w = Tensor(shape: [1, 1, 2], scalars: [1, 10] as [Float])
+        let upper = try runOp("Conv", [x, w], attributes: ["auto_pad": .string("SAME_UPPER")])[0]
+        expectClose(upper, [21, 32, 43, 4], shape: [1, 1, 4])
+        let lower = try runOp("Conv", [x, w], attributes: ["auto_pad": .string("SAME_LOWER")])[0]
+        expectClose(lower, [10, 21, 32, 43], shape: [1, 1, 4])
+        let valid = try runOp("Conv", [x, w], attributes: ["auto_pad": .string("VALID")])[0]
+        expectClose(valid, [21, 32, 43], shape: [1, 1, 3])
+    }
+
+    @Test("dilations spread the taps")
+    func dilations() throws {
+        let x = Tensor(shape: [1, 1, 5], scalars: [1, 2, 3, 4, 5] as [Float])
+        let w = Tensor(shape: [1, 1, 2], scalars: [1, 1] as [Float])
+        let y = try runOp("Conv", [x, w], attributes: ["dilations": .ints([2])])[0]
+        expectClose(y, [4, 6, 8], shape: [1, 1, 3])
+    }
+
+    @Test("group = channels is a depthwise convolution; B adds per output channel")
+    func depthwiseWithBias() throws {
+        let x = Tensor(shape: [1, 2, 1, 2], scalars: [1, 2, 3, 4] as [Float])
+        let w = Tensor(shape: [2, 1, 1, 1], scalars: [2, -1] as [Float])
+        let b = Tensor([0.5, 1] as [Float])
+        let y = try runOp("Conv", [x, w, b], attributes: ["group": .int(2)])[0]
+        expectClose(y, [2.5, 4.5, -2, -3], shape: [1, 2, 1, 2])
+    }
+
+    @Test("float16 and float64 inputs compute through float32 and keep their dtype")
+    func otherFloatTypes() throws {
+        let w = Tensor(shape: [1, 1, 2, 2], scalars: [Float](repeating: 1, count: 4))
+        for dtype in [DType.float16, .float64] {
+            let y = try runOp("Conv", [Self.iota3x3.cast(to: dtype), w.cast(to: dtype)])[0]
+            #expect(y.dtype == dtype)
+            #expect(try y.doubleValues() == [8, 12, 20, 24])
+        }
+    }
+
+    @Test("shape errors name the shapes and attributes")
+    func errors() throws {
+        let x = Tensor(shape: [1, 2, 3, 3], scalars: [Float](repeating: 1, count: 18))
+        let w = Tensor(shape: [1, 3, 2, 2], scalars: [Float](repeating: 1, count: 12))
+        #expect { try runOp("Conv", [x, w]) } throws: { "\($0)".contains("W [1,3,2,2]") }
+        let w2 = Tensor(shape: [1, 2, 2, 2], scalars: [Float](repeating: 1, count: 8))
+        #expect { try runOp("Conv", [x, w2], attributes: ["kernel_shape": .ints([3, 3])]) } throws: {
+            "\($0)".contains("kernel_shape [3, 3]")
+        }
+        #expect { try runOp("Conv", [x, w2, Tensor([1, 2] as [Float])]) } throws: { "\($0)".contains("B must have shape [1]") }
+        #expect { try runOp("Conv", [x, w2], attributes: ["auto_pad": .string("SAME")]) } throws: {
+            "\($0)".contains("auto_pad 'SAME'")
+        }
+        #expect { try runOp("Conv", [x, w2], attributes: ["strides": .ints([0, 1])]) } throws: {
+            "\($0)".contains("'strides' value 0")
+        }
+        #expect { try runOp("Conv", [x, w2], attributes: ["pads": .ints([9, 9])]) } throws: {
+            "\($0)".contains("'pads' has 2 values")
+        }
+    }
+
+    // MARK: - ConvTranspose
+
+    static let x12 = Tensor(shape: [1, 1, 2], scalars: [1, 2] as [Float])
+    static let w3 = Tensor(shape: [1, 1, 3], scalars: [1, 10, 100] as [Float])
+
+    @Test("each input element scatters the kernel (stride 1 and 2)")
+    func transposeScatter() throws {
+        expectClose(try runOp("ConvTranspose", [Self.x12, Self.w3])[0], [1, 12, 120, 200], shape: [1, 1, 4])
+        expectClose(try runOp("ConvTranspose", [Self.x12, Self.w3], attributes: ["strides": .ints([2])])[0],
+                    [1, 10, 102, 20, 200], shape: [1, 1, 5])
+    }
+
+    @Test("pads crop, output_padding and output_shape extend the end")
+    func transposeShapes() throws {
+        let stride: [String: Attribute] = ["strides": .ints([2])]
+        expectClose(try runOp("ConvTranspose", [Self.x12, Self.w3], attributes: stride.merging(["pads": .ints([1, 1])]) { $1 })[0],
+                    [10, 102, 20], shape: [1, 1, 3])
+        expectClose(try runOp("ConvTranspose", [Self.x12, Self.w3], attributes: stride.merging(["output_padding": .ints([1])]) { $1 })[0],
+                    [1, 10, 102, 20, 200, 0], shape: [1, 1, 6])
+        expectClose(try runOp("ConvTranspose", [Self.x12, Self.w3], attributes: stride.merging(["output_shape": .ints([6])]) { $1 })[0],
+                    [1, 10, 102, 20, 200, 0], shape: [1, 1, 6])
+    }
+
+    @Test("auto_pad SAME gives input·stride outputs, the odd unit cropped at the end (UPPER) or start (LOWER)")
+    func transposeAutoPad() throws {
+        let upper = try runOp("ConvTranspose", [Self.x12, Self.w3],
+                              attributes: ["strides": .ints([2]), "auto_pad": .string("SAME_UPPER")])[0]
+        expectClose(upper, [1, 10, 102, 20], shape: [1, 1, 4])
+        let lower = try runOp("ConvTranspose", [Self.x12, Self.w3],
+                              attributes: ["strides": .ints([2]), "auto_pad": .string("SAME_LOWER")])[0]
+        expectClose(lower, [10, 102, 20, 200], shape: [1, 1, 4])
+    }
+
+    @Test("groups and bias")
+    func transposeGroups() throws {
+        let x = Tensor(shape: [1, 2, 1], scalars: [1, 2] as [Float])
+        let w = Tensor(shape: [2, 1, 1], scalars: [3, 5] as [Float])
+        let y = try runOp("ConvTranspose", [x, w, Tensor([0.5, -1] as [Float])], attributes: ["group": .int(2)])[0]
+        expectClose(y, [3.5, 9], shape: [1, 2, 1])
+    }
+
+    @Test("ConvTranspose errors name the shapes")
+    func transposeErrors() throws {
+        let w = Tensor(shape: [2, 1, 3], scalars: [Float](repeating: 1, count: 6))
+        #expect { try runOp("ConvTranspose", [Self.x12, w]) } throws: { "\($0)".contains("C = 1") }
+        #expect { try runOp("ConvTranspose", [Self.x12, Self.w3], attributes: ["output_shape": .ints([1, 2])]) } throws: {
+            "\($0)".contains("output_shape [1, 2]")
+        }
+    }
+}
