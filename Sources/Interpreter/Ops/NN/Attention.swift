@@ -128,11 +128,14 @@ struct AttentionOp: Operator {
                                             beta: 0, c: scores, ldc: max(total, 1))
                                         let r = rounding ?? { $0 }
                                         if rounding != nil { for i in 0..<plane { scores[i] = r(scores[i]) } }
+                                        // Mode 0 is the raw product, as the spec and onnxruntime have it (the
+                                        // ONNX reference records it after the soft cap).
+                                        let record = wantsScores ? ps.baseAddress! + (b * layout.qHeads + h) * plane : nil
+                                        if let record, outputMode == 0 { record.update(from: scores, count: plane) }
                                         if softcap > 0 {
                                             for i in 0..<plane { scores[i] = r(softcap * r(tanhf(r(scores[i] / softcap)))) }
                                         }
-                                        let record = wantsScores ? ps.baseAddress! + (b * layout.qHeads + h) * plane : nil
-                                        if let record, outputMode <= 1 { record.update(from: scores, count: plane) }
+                                        if let record, outputMode == 1 { record.update(from: scores, count: plane) }
                                         bias.fill(biasRow, batch: b, head: h)
                                         for i in 0..<plane { scores[i] = r(scores[i] + biasRow[i]) }
                                         if let record, outputMode == 2 { record.update(from: scores, count: plane) }
