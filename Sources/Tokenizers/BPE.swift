@@ -55,8 +55,9 @@ struct BPE: Sendable {
             let parts: [String]
             switch value {
             case .string(let s):
-                // The older format: "left right", split at the first space (tokens have none).
-                parts = s.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                // The older format: "left right". Split on scalars: a space followed by a
+                // combining mark is one Swift Character.
+                parts = s.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
             case .array(let items):
                 parts = items.compactMap { if case .string(let s) = $0 { s } else { nil } }
                 guard parts.count == items.count else {

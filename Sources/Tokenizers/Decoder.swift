@@ -109,6 +109,14 @@ indirect enum Decoder: Sendable {
         }
     }
 
+    var hasByteLevel: Bool {
+        switch self {
+        case .byteLevel: true
+        case .sequence(let steps): steps.contains { $0.hasByteLevel }
+        default: false
+        }
+    }
+
     /// The byte of a `<0xNN>` token.
     static func byteValue(_ token: String) -> UInt8? {
         let s = Array(token.utf8)

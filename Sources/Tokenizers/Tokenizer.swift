@@ -79,6 +79,19 @@ public struct Tokenizer: Sendable {
         return model.tokens[id]
     }
 
+    /// A token's text for people to read: its decoding, or, when that is part of a character
+    /// (U+FFFD on its own), its bytes — `\xE6` for byte-level tokens, the `<0xE6>` token itself
+    /// for byte fallback.
+    public func displayText(_ id: Int) -> String {
+        let text = decode([id])
+        guard text.unicodeScalars.contains("\u{FFFD}"), let token = token(id), !token.unicodeScalars.contains("\u{FFFD}") else {
+            return text
+        }
+        guard decoder?.hasByteLevel == true else { return token }
+        return ByteLevel.bytes(of: token).map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }
+            .joined()
+    }
+
     /// The id of a token string (added tokens first), compared scalar by scalar.
     public func id(of token: String) -> Int? {
         let scalars = Array(token.unicodeScalars)

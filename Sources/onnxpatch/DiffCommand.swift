@@ -12,6 +12,7 @@ struct DiffCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var patch: PatchOptions
+    @OptionGroup var prompt: PromptOptions
 
     @Option(help: "Position (on axis 1, negative from the end) where logits' top-k are shown.")
     var position: Int = -1
@@ -24,11 +25,13 @@ struct DiffCommand: ParsableCommand {
 
     func run() throws {
         guard topK >= 1 else { throw CLIError(message: "--top-k must be at least 1, got \(topK)") }
-        let feeds = try input.feeds()
+        var feeds = try input.feeds()
         let texts = try patch.texts()
         guard !texts.isEmpty else { throw CLIError(message: "diff needs at least one --patch or --patches") }
         let patches = try texts.map { try Patch($0) }
+        let tokenizer = try prompt.loadTokenizer()
         let model = try PatchableGraph(path: self.model)
+        feeds = try prompt.merged(into: feeds, model: model, tokenizer: tokenizer)
         let patched = try model.run(feeds, patches: patches)
         let baseline = try model.run(feeds, patches: [])
         var diffs: [OutputDiff] = []
@@ -37,10 +40,15 @@ struct DiffCommand: ParsableCommand {
             diffs.append(try OutputDiff.compare(name: name, baseline: tensor, patched: after, topK: topK, position: position))
         }
         if json {
-            struct Report: Encodable { var patches: [String]; var outputs: [OutputDiff] }
+            struct Report: Encodable { var patches: [String]; var outputs: [OutputDiff]; var tokens: [String: String]? }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(Report(patches: texts, outputs: diffs)), as: UTF8.self))
+            // With a tokenizer, the text of every id shown in top-k, keyed by id.
+            let tokens = tokenizer.map { t in
+                Dictionary(diffs.flatMap { ($0.topK?.before ?? []) + ($0.topK?.after ?? []) }.map { ("\($0.id)", t.decode([$0.id])) },
+                           uniquingKeysWith: { a, _ in a })
+            }
+            print(String(decoding: try encoder.encode(Report(patches: texts, outputs: diffs, tokens: tokens)), as: UTF8.self))
             return
         }
         print("patches: " + texts.joined(separator: "  "))
@@ -49,9 +57,10 @@ struct DiffCommand: ParsableCommand {
                   + "relative L2 \(fmt(d.relativeL2)), cosine \(fmt(d.cosineSimilarity))")
             guard let top = d.topK else { continue }
             print("  top-\(top.before.count) at position \(top.position) (batch 0):    before                after")
+            let width = tokenizer == nil ? 22 : 36
             for (b, a) in zip(top.before, top.after) {
-                print("    " + pad("\(b.id) p=\(String(format: "%.4f", b.probability))", 22)
-                      + "  " + "\(a.id) p=\(String(format: "%.4f", a.probability))")
+                print("    " + pad("\(tokenLabel(b.id, tokenizer)) p=\(String(format: "%.4f", b.probability))", width)
+                      + "  " + "\(tokenLabel(a.id, tokenizer)) p=\(String(format: "%.4f", a.probability))")
             }
         }
     }

@@ -9,7 +9,8 @@ struct Onnxpatch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onnxpatch",
         abstract: "Inspect, run, probe and patch ONNX models by node name.",
-        subcommands: [InspectCommand.self, RunCommand.self, DiffCommand.self, BenchCommand.self, OpsCommand.self])
+        subcommands: [InspectCommand.self, RunCommand.self, DiffCommand.self, BenchCommand.self, OpsCommand.self,
+                      GenerateCommand.self, TokenizeCommand.self])
 
     static func main() {
         do {

@@ -12,6 +12,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var patch: PatchOptions
+    @OptionGroup var prompt: PromptOptions
     @OptionGroup var limits: LimitOptions
 
     @Option(name: .customLong("probe"), help: "Record the final value of TARGET (node, node:k, value or glob); repeatable.")
@@ -21,10 +22,12 @@ struct RunCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        let feeds = try input.feeds()
+        var feeds = try input.feeds()
         let texts = try patch.texts()
         let patches = try texts.map { try Patch($0) }
+        let tokenizer = try prompt.loadTokenizer()
         let model = try PatchableGraph(path: self.model, options: limits.importOptions())
+        feeds = try prompt.merged(into: feeds, model: model, tokenizer: tokenizer)
         let started = Date()
         let result = try model.run(feeds, patches: patches, probes: probes)
         let seconds = Date().timeIntervalSince(started)

@@ -49,6 +49,15 @@ import Testing
         #expect(failures == 0, "\(name): \(failures) of \(corpus.count) strings encode differently")
     }
 
+    @Test func byteLevelPartsOfCharactersDisplayAsBytes() throws {
+        let tokenizer = try Tokenizer(path: Self.root.appendingPathComponent("gpt2/tokenizer.json").path)
+        // Byte 0xE6 (a lead byte of 日) is the byte-level character 'æ'.
+        let id = try #require(tokenizer.id(of: "æ"))
+        #expect(tokenizer.decode([id]) == "\u{FFFD}")
+        #expect(tokenizer.displayText(id) == "\\xE6")
+        #expect(tokenizer.displayText(try #require(tokenizer.id(of: "Ġw"))) == " w")
+    }
+
     @Test(arguments: names)
     func decodeMatchesTokenizersPackage(name: String) throws {
         let corpus = try Self.load(Corpus.self, "corpus.json").strings
