@@ -60,6 +60,7 @@ func runPool(
     }
     let spatial = Array(x.shape[2...])
     let geometry = try window.forward(input: spatial, kernel: try window.kernel(rank: spatial.count, weights: nil))
+    try NNSupport.checkWindowTable(geometry, op)
     let xf = try NNSupport.floats(x, op, "X")
     var y = try ShapeSupport.allocate(.float32, Array(x.shape[..<2]) + geometry.output)
     if y.count > 0 {

@@ -14,7 +14,9 @@ struct ConvOp: Operator {
     init(_ context: OpContext) throws {
         window = try WindowAttributes(context.node, op: "Conv")
         group = try context.node.int("group", default: 1)
-        guard group >= 1 else { throw OpError("Conv: group must be at least 1, got \(group)") }
+        guard (1...WindowAttributes.maxAttributeValue).contains(group) else {
+            throw OpError("Conv: group must be in 1...\(WindowAttributes.maxAttributeValue), got \(group)")
+        }
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
@@ -33,6 +35,7 @@ struct ConvOp: Operator {
         let kernel = try window.kernel(rank: spatial.count, weights: Array(w.shape[2...]))
         let geometry = try window.forward(input: spatial, kernel: kernel)
         let channelInfo = Kernels.ConvChannels(batch: x.shape[0], channels: channels, outChannels: outChannels, group: group)
+        _ = try ShapeSupport.product([channels / group, geometry.kernelCount, geometry.outputCount])  // the im2col workspace
         try MathSupport.checkBLAS("Conv", [geometry.outputCount, channels / group * geometry.kernelCount])
 
         let xf = try NNSupport.floats(x, "Conv", "X"), wf = try NNSupport.floats(w, "Conv", "W")

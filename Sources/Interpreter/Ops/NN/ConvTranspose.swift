@@ -21,7 +21,9 @@ struct ConvTransposeOp: Operator {
         let node = context.node
         window = try WindowAttributes(node, op: "ConvTranspose")
         group = try node.int("group", default: 1)
-        guard group >= 1 else { throw OpError("ConvTranspose: group must be at least 1, got \(group)") }
+        guard (1...WindowAttributes.maxAttributeValue).contains(group) else {
+            throw OpError("ConvTranspose: group must be in 1...\(WindowAttributes.maxAttributeValue), got \(group)")
+        }
         outputPadding = try node.ints("output_padding")
         outputShape = try node.ints("output_shape")
         let limit = WindowAttributes.maxAttributeValue
@@ -49,6 +51,7 @@ struct ConvTransposeOp: Operator {
         let kernel = try window.kernel(rank: spatial.count, weights: Array(w.shape[2...]))
         let geometry = try self.geometry(input: spatial, kernel: kernel)
         let channelInfo = Kernels.ConvChannels(batch: x.shape[0], channels: channels, outChannels: outChannels, group: group)
+        _ = try ShapeSupport.product([outChannels / group, geometry.kernelCount, geometry.outputCount])  // the im2col workspace
         try MathSupport.checkBLAS("ConvTranspose", [geometry.outputCount, outChannels / group * geometry.kernelCount])
 
         let xf = try NNSupport.floats(x, "ConvTranspose", "X"), wf = try NNSupport.floats(w, "ConvTranspose", "W")
@@ -110,6 +113,7 @@ struct ConvTransposeOp: Operator {
                 throw OpError("ConvTranspose: output size \(output[a]) on spatial axis \(a) is negative (input \(input[a]), kernel \(kernel[a]), stride \(strides[a]), pads \(pads[a]), \(pads[rank + a]))")
             }
         }
+        try WindowAttributes.checkSizes(output: output, kernel: kernel, "ConvTranspose")
         return WindowGeometry(input: output, output: input, kernel: kernel, strides: strides, dilations: dilations,
                               padBegin: Array(pads[..<rank]), padEnd: Array(pads[rank...]))
     }

@@ -30,6 +30,7 @@ struct MaxPoolOp: Operator {
         }
         let spatial = Array(x.shape[2...])
         let geometry = try window.forward(input: spatial, kernel: try window.kernel(rank: spatial.count, weights: nil))
+        try NNSupport.checkWindowTable(geometry, "MaxPool")
         let windows = Kernels.PoolWindows(geometry, columnMajor: columnMajor)
         let outShape = Array(x.shape[..<2]) + geometry.output
         var indices = try ShapeSupport.allocate(.int64, wantsIndices ? outShape : [0])

@@ -1,4 +1,5 @@
 import GraphIR
+import Kernels
 import TensorCore
 
 /// Helpers shared by the neural-network ops: the float32 round trip (the kernels compute in
@@ -29,5 +30,16 @@ enum NNSupport {
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
         defer { buffer.deallocate() }
         return try body(buffer)
+    }
+
+    /// Pooling resolves every window into a table of up to outputCount × kernelCount offsets;
+    /// beyond this many entries the op refuses instead of exhausting memory.
+    static let maxWindowTable = 1 << 26
+
+    static func checkWindowTable(_ geometry: WindowGeometry, _ op: String) throws(OpError) {
+        let (entries, overflow) = geometry.outputCount.multipliedReportingOverflow(by: geometry.kernelCount)
+        guard !overflow, entries <= maxWindowTable else {
+            throw OpError("\(op): \(geometry.outputCount) windows of \(geometry.kernelCount) taps exceed the limit of \(maxWindowTable) window entries")
+        }
     }
 }

@@ -127,6 +127,9 @@ struct ResizeOp: Operator {
             throw OpError("\(name): roi \(r) must hold \(2 * count) values (starts then ends)")
         }
         let axisList = form == .current ? axes : Array(0..<rank)
+        if let empty = axisList.first(where: { shape[$0] == 0 }), sizes != nil || options.antialias {
+            throw OpError("\(name): cannot resize axis \(empty) of X \(MathSupport.text(shape)): it is empty")
+        }
         var policyScale: Double? = nil
         if let sizes, aspectPolicy != .stretch {
             let ratios = zip(axisList, sizes).map { Double($0.1) / Double(shape[$0.0]) }
@@ -138,7 +141,11 @@ struct ResizeOp: Operator {
             var scale: Double, output: Int
             if let policyScale {
                 scale = policyScale
-                output = Int(policyScale * Double(input) + 0.5)
+                let product = policyScale * Double(input) + 0.5
+                guard product < Double(1 << 40) else {
+                    throw OpError("\(name): sizes \(sizes ?? []) give an output far too large on axis \(axis)")
+                }
+                output = Int(product)
             } else if let sizes {
                 output = sizes[i]
                 scale = Double(output) / Double(input)
@@ -158,12 +165,14 @@ struct ResizeOp: Operator {
                 let (index, half) = roi.count == 2 * rank ? (axis, rank) : (i, count)
                 region = (roi[index], roi[index + half])
             }
-            guard input > 0 || output == 0 else {
-                throw OpError("\(name): cannot resize an empty axis \(axis) to \(output)")
+            // Antialiasing widens the kernel by 1/scale; beyond this the tap tables explode.
+            guard !options.antialias || scale >= 1e-6 else {
+                throw OpError("\(name): scale \(scale) on axis \(axis) is too small for antialias")
             }
             let cropping = options.coordinateMode == .tfCropAndResize && region != (0, 1)
+            // An empty axis stays empty (scales only; sizes on an empty axis were refused).
             plan.append(AxisPlan(axis: axis, output: output, scale: scale, roi: region,
-                                 identity: scale == 1 && output == input && !cropping))
+                                 identity: input == 0 || (scale == 1 && output == input && !cropping)))
         }
         return plan
     }

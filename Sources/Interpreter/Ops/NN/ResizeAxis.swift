@@ -60,8 +60,12 @@ struct ResizeAxis {
         let start = 1 - taps / 2
         var coefficients = [Double](repeating: 0, count: taps)
         for o in 0..<output {
-            let (x, outside) = Self.sourceCoordinate(o, input: input, output: output, scale: scale, roi: roi,
+            var (x, outside) = Self.sourceCoordinate(o, input: input, output: output, scale: scale, roi: roi,
                                                      options.coordinateMode)
+            // Only a crop region from the data can put x far out (or make it NaN); such a
+            // position is extrapolated, and clamping keeps the Int conversion below safe.
+            if !x.isFinite { (x, outside) = (0, true) }
+            x = min(max(x, -Double(1 << 40)), Double(1 << 40))
             extrapolated.append(outside)
             var base = x.rounded(.down)
             var ratio = x - base

@@ -10,7 +10,8 @@ import TensorCore
 /// takes the max over samples of the largest weighted corner, as onnxruntime and the ONNX
 /// reference do. Before opset 16 the coordinates have no half-pixel shift.
 struct RoiAlignOp: Operator {
-    /// More sampling points per bin than this are refused (they come from ROI sizes in the data).
+    /// More sampling points per bin than this (or 64 times this in all) are refused: they come
+    /// from ROI sizes in the data.
     static let maxSamplesPerBin = 1 << 20
 
     let average: Bool
@@ -70,6 +71,11 @@ struct RoiAlignOp: Operator {
             let gridW = samplingRatio > 0 ? samplingRatio : Int(min(binW.rounded(.up), Double(Self.maxSamplesPerBin)))
             guard gridH.multipliedReportingOverflow(by: gridW).partialValue <= Self.maxSamplesPerBin else {
                 throw OpError("RoiAlign: roi \(r) needs \(gridH)×\(gridW) samples per bin, more than \(Self.maxSamplesPerBin)")
+            }
+            let bins = pooledH * pooledW  // ≤ 2⁴⁰: both are attributes checked at plan time
+            let (sampleCount, overflow) = bins.multipliedReportingOverflow(by: gridH * gridW)
+            guard !overflow, sampleCount <= Self.maxSamplesPerBin << 6 else {
+                throw OpError("RoiAlign: roi \(r) needs \(gridH)×\(gridW) samples in each of \(bins) bins, more than \(Self.maxSamplesPerBin << 6) in all")
             }
             let count = Double(max(gridH * gridW, 1))
             // Bilinear samples of every bin, shared by all channels: 4 positions and weights each.

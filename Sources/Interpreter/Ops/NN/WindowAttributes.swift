@@ -114,8 +114,20 @@ struct WindowAttributes: Sendable {
                 padEnd.append(0)
             }
         }
+        try Self.checkSizes(output: output, kernel: kernel, op)
         return WindowGeometry(input: input, output: output, kernel: kernel, strides: strides,
                               dilations: dilations, padBegin: padBegin, padEnd: padEnd)
+    }
+
+    /// Throws unless the window grid and the kernel have element counts that fit in Int (the
+    /// geometry multiplies them out).
+    static func checkSizes(output: [Int], kernel: [Int], _ op: String) throws(OpError) {
+        do {
+            _ = try Shape.elementCount(output)
+            _ = try Shape.elementCount(kernel)
+        } catch {
+            throw OpError("\(op): output \(output) or kernel \(kernel) has too many elements")
+        }
     }
 
     static func floorDiv(_ a: Int, _ b: Int) -> Int {
