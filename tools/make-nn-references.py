@@ -42,7 +42,8 @@ Attention's qk_matmul_output holds −FLT_MAX where onnxruntime masks and −∞
 """
 
 DTYPES = {np.dtype(np.float32): ("float32", TensorProto.FLOAT), np.dtype(np.int64): ("int64", TensorProto.INT64),
-          np.dtype(np.bool_): ("bool", TensorProto.BOOL)}
+          np.dtype(np.bool_): ("bool", TensorProto.BOOL), np.dtype(np.uint8): ("uint8", TensorProto.UINT8),
+          np.dtype(np.int8): ("int8", TensorProto.INT8), np.dtype(np.int32): ("int32", TensorProto.INT32)}
 
 
 def attribute(value):
@@ -255,6 +256,33 @@ for _ in range(30):
         qk = case["expected"][3]
         qk["values"] = ["-inf" if isinstance(v, float) and v <= -3.4e38 else v for v in qk["values"]]
     cases.append(case)
+
+# Quantized and deformable convolutions.
+for _ in range(6):
+    group = rng.choice([1, 2])
+    kernel = [rng.randint(1, 3), rng.randint(1, 3)]
+    x = nprng.integers(0, 256, size=[1, 2 * group, 4, 5]).astype(np.uint8)
+    w = nprng.integers(0, 256, size=[2 * group, 2] + kernel).astype(np.uint8)
+    attrs = {"group": group, "pads": [rng.randint(0, 1) for _ in range(4)], "strides": [rng.randint(1, 2), 1]}
+    cases.append(run("ConvInteger", 10, [x, w, np.array(rng.randint(0, 255), np.uint8),
+                                         np.array(rng.randint(0, 255), np.uint8)], **attrs))
+    w8 = nprng.integers(-128, 128, size=[2 * group, 2] + kernel).astype(np.int8)
+    scales = [f32(rng.choice([0.01, 0.02, 0.05])), f32(nprng.choice([0.002, 0.004], size=2 * group))]
+    cases.append(run("QLinearConv", 10, [x, scales[0], np.array(rng.randint(0, 255), np.uint8), w8, scales[1],
+                                         np.zeros(2 * group, np.int8), f32(0.5), np.array(rng.randint(0, 255), np.uint8),
+                                         nprng.integers(-500, 500, size=[2 * group]).astype(np.int32)], **attrs))
+for _ in range(6):
+    group, offset_group = rng.choice([1, 2]), rng.choice([1, 2])
+    kernel = [rng.randint(1, 3), rng.randint(1, 3)]
+    strides, pads = [rng.randint(1, 2), 1], [rng.randint(0, 1) for _ in range(4)]
+    out = [(i + pads[a] + pads[a + 2] - k) // s + 1 for a, (i, k, s) in enumerate(zip([4, 5], kernel, strides))]
+    taps = kernel[0] * kernel[1]
+    inputs = [values([1, 2 * group, 4, 5]), values([2, 2] + kernel),
+              (nprng.integers(-12, 13, size=[1, offset_group * 2 * taps] + out) / 8).astype(np.float32), values([2])]
+    if rng.random() < 0.5:
+        inputs.append((nprng.integers(0, 9, size=[1, offset_group * taps] + out) / 8).astype(np.float32))
+    cases.append(run("DeformConv", 19, inputs, group=group, offset_group=offset_group, pads=pads, strides=strides,
+                     kernel_shape=kernel))
 
 # The rest: LRN, RoiAlign, Col2Im, AffineGrid, CenterCropPad, MaxUnpool, global pools.
 for _ in range(6):

@@ -132,4 +132,51 @@ struct ConvTests {
             "\($0)".contains("output_shape [1, 2]")
         }
     }
+
+    // MARK: - Quantized and deformable
+
+    @Test("ConvInteger subtracts the zero points and accumulates into int32")
+    func convInteger() throws {
+        let x = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4] as [UInt8])
+        let w = Tensor(shape: [2, 1, 1, 1], scalars: [2, 255] as [UInt8])
+        let y = try runOp("ConvInteger", [x, w, Tensor(scalar: UInt8(1)), Tensor([0, 255] as [UInt8])], opset: 10)[0]
+        #expect(y.dtype == .int32)
+        #expect(try y.intValues() == [0, 2, 4, 6, 0, 0, 0, 0])
+        // 255 · 255 · 300 taps overflows float32's exact range, not float64's.
+        let big = Tensor(shape: [1, 300, 1, 1], scalars: [UInt8](repeating: 255, count: 300))
+        let ones = Tensor(shape: [1, 300, 1, 1], scalars: [UInt8](repeating: 255, count: 300))
+        #expect(try runOp("ConvInteger", [big, ones], opset: 10)[0].intValues() == [255 * 255 * 300])
+    }
+
+    @Test("QLinearConv requantizes with rounding half to even and saturation")
+    func qlinearConv() throws {
+        let x = Tensor(shape: [1, 1, 1, 3], scalars: [10, 11, 200] as [UInt8])
+        let w = Tensor(shape: [1, 1, 1, 1], scalars: [1] as [Int8])
+        // sum · (1 · 1 / 2) + 0: 5, 5.5 → 6 (even), 100; y_zero_point 200 saturates the last.
+        let inputs: [Tensor?] = [x, Tensor(scalar: Float(1)), Tensor(scalar: UInt8(0)), w, Tensor(scalar: Float(1)),
+                                 Tensor(scalar: Int8(0)), Tensor(scalar: Float(2)), Tensor(scalar: UInt8(200))]
+        let y = try runOp("QLinearConv", inputs, opset: 10)[0]
+        #expect(y.dtype == .uint8)
+        #expect(try y.intValues() == [205, 206, 255])
+    }
+
+    @Test("DeformConv with zero offsets is Conv; a whole-pixel offset shifts the taps")
+    func deformConv() throws {
+        let x = Tensor(shape: [1, 1, 3, 3], scalars: (0..<9).map(Float.init))
+        let w = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4] as [Float])
+        let zero = Tensor(shape: [1, 8, 2, 2], scalars: [Float](repeating: 0, count: 32))
+        let conv = try runOp("Conv", [x, w])[0].scalars(as: Float.self)
+        let deform = try runOp("DeformConv", [x, w, zero], opset: 19)[0]
+        expectClose(deform, conv, shape: [1, 1, 2, 2])
+        // dx = +1 on every tap: each window moves one column right (the last column reads zeros).
+        var shift = [Float](repeating: 0, count: 32)
+        for t in 0..<4 { for o in 0..<4 { shift[(2 * t + 1) * 4 + o] = 1 } }
+        let shifted = try runOp("DeformConv", [x, w, Tensor(shape: [1, 8, 2, 2], scalars: shift)], opset: 19)[0]
+        // Window at (0, 1) now covers columns 2 and 3 (outside): 2·1 + 0·2 + 5·3 + 0·4.
+        #expect(shifted.scalars(as: Float.self)[0] == conv[1])
+        #expect(shifted.scalars(as: Float.self)[1] == 2 * 1 + 5 * 3)
+        let mask = Tensor(shape: [1, 4, 2, 2], scalars: [Float](repeating: 0.5, count: 16))
+        let masked = try runOp("DeformConv", [x, w, zero, nil, mask], opset: 19)[0]
+        expectClose(masked, conv.map { $0 / 2 }, shape: [1, 1, 2, 2])
+    }
 }

@@ -17,6 +17,9 @@ private struct NNCase: Decodable {
             switch dtype {
             case "int64": return Tensor(shape: shape, scalars: values.map { Int64($0.value) })
             case "bool": return Tensor(shape: shape, scalars: values.map { $0.value != 0 })
+            case "uint8": return Tensor(shape: shape, scalars: values.map { UInt8($0.value) })
+            case "int8": return Tensor(shape: shape, scalars: values.map { Int8($0.value) })
+            case "int32": return Tensor(shape: shape, scalars: values.map { Int32($0.value) })
             default: return Tensor(shape: shape, scalars: values.map { Float($0.value) })
             }
         }
@@ -79,7 +82,7 @@ struct NNReferenceTests {
         "every case matches onnxruntime's outputs",
         arguments: ["Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "Resize", "GridSample",
                     "Attention", "LRN", "RoiAlign", "Col2Im", "AffineGrid", "CenterCropPad", "GlobalAveragePool",
-                    "GlobalMaxPool"])
+                    "GlobalMaxPool", "ConvInteger", "QLinearConv", "DeformConv"])
     func matches(op: String) throws {
         let cases = Self.cases.filter { $0.op == op }
         #expect(!cases.isEmpty, "no \(op) cases in the fixture")
@@ -91,7 +94,7 @@ struct NNReferenceTests {
             for (k, (got, expected)) in zip(outputs, c.expected).enumerated() {
                 #expect(got.shape == expected.shape, "output \(k) of \(c.summary)")
                 guard got.shape == expected.shape else { continue }
-                if expected.dtype == "int64" {
+                if ["int64", "int32", "uint8", "int8"].contains(expected.dtype) {
                     #expect(try got.intValues() == expected.values.map { Int($0.value) }, "output \(k) of \(c.summary)")
                 } else {
                     let values = got.scalars(as: Float.self)

@@ -5,6 +5,9 @@
 func registerNeuralNetworkOps(_ registry: inout OpRegistry) {
     registry.register("Conv", since: 1) { try ConvOp($0) }
     registry.register("ConvTranspose", since: 1) { try ConvTransposeOp($0) }
+    registry.register("ConvInteger", since: 10) { try ConvIntegerOp($0) }
+    registry.register("QLinearConv", since: 10) { try QLinearConvOp($0) }
+    registry.register("DeformConv", since: 19) { try DeformConvOp($0) }
     registry.register("MaxPool", since: 1) { try MaxPoolOp($0) }
     registry.register("AveragePool", since: 1) { try AveragePoolOp($0) }
     registry.register("LpPool", since: 1) { try LpPoolOp($0) }
