@@ -129,4 +129,40 @@ struct AttentionTests {
             "\($0)".contains("attn_mask of shape [1,3]")
         }
     }
+
+    // MARK: - LinearAttention
+
+    /// One head, dk = dv = 1, two tokens: q = [1, 1], k = [1, 2], v = [3, 4].
+    static func linear(_ rule: String, decay: Tensor? = nil, beta: Tensor? = nil, past: Tensor? = nil,
+                       qHeads: Int = 1) throws -> [Tensor] {
+        let q = t([1, 2, qHeads], [Float](repeating: 1, count: 2 * qHeads))
+        return try runOp("LinearAttention", [q, t([1, 2, 1], [1, 2]), t([1, 2, 1], [3, 4]), past, decay, beta],
+                         attributes: ["update_rule": .string(rule), "q_num_heads": .int(qHeads), "kv_num_heads": .int(1),
+                                      "scale": .float(1)],
+                         opset: 27, outputs: 2)
+    }
+
+    @Test("LinearAttention linear rule: S accumulates k ⊗ v, output qᵀS")
+    func linearRule() throws {
+        let out = try Self.linear("linear")
+        expectClose(out[0], [3, 11], shape: [1, 2, 1])
+        expectClose(out[1], [11], shape: [1, 1, 1, 1])
+        let resumed = try Self.linear("linear", past: Self.t([1, 1, 1, 1], [10]))
+        expectClose(resumed[0], [13, 21], shape: [1, 2, 1])
+    }
+
+    @Test("LinearAttention gated and delta rules")
+    func gatedAndDelta() throws {
+        let halve = Self.t([1, 2, 1], [Float(log(0.5)), Float(log(0.5))])
+        expectClose(try Self.linear("gated", decay: halve)[0], [3, 9.5], shape: [1, 2, 1])  // 3; 3·0.5 + 8
+        // β = 0.5: v₁' = 0.5·3 → S = 1.5; v₂' = 0.5·(4 − 1.5·2) → S = 1.5 + 2·0.5.
+        expectClose(try Self.linear("delta", beta: Self.t([1, 2, 1], [0.5, 0.5]))[0], [1.5, 2.5], shape: [1, 2, 1])
+        #expect { try Self.linear("gated") } throws: { "\($0)".contains("decay") }
+    }
+
+    @Test("LinearAttention grouped query heads read their shared state")
+    func linearGroupedQuery() throws {
+        let out = try Self.linear("linear", qHeads: 2)
+        expectClose(out[0], [3, 3, 11, 11], shape: [1, 2, 2])
+    }
 }
