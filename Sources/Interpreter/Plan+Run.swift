@@ -11,6 +11,20 @@ extension Plan {
     ///
     /// Feeds are not checked against the declared types here; ``checkedFeeds(_:)`` does that.
     public func run(_ feeds: [ValueID: Tensor], profile: Profile? = nil) throws(InterpreterError) -> [ValueID: Tensor] {
+        let env = try execute(feeds, profile: profile, keepingAll: false)
+        var result: [ValueID: Tensor] = [:]
+        for value in fetches {
+            guard let tensor = env[value.index] else {
+                throw .graph(.undefinedOutput(value: graph.values[value.index].name))
+            }
+            result[value] = tensor
+        }
+        return result
+    }
+
+    /// Runs every step and returns the environment: every value by index, nil where freed
+    /// (nothing is freed when `keepingAll`, see ``runKeepingAll(_:)``).
+    func execute(_ feeds: [ValueID: Tensor], profile: Profile?, keepingAll: Bool) throws(InterpreterError) -> [Tensor?] {
         var env = [Tensor?](repeating: nil, count: graph.values.count)
         for (value, tensor) in constants { env[value] = tensor }
         for (value, tensor) in feeds { env[value.index] = tensor }
@@ -52,20 +66,13 @@ extension Plan {
                     recordedBytes += outputs[k].byteCount
                 }
             }
-            for value in step.frees { env[value] = nil }
+            if !keepingAll { for value in step.frees { env[value] = nil } }
         }
         if cached == nil && recordedBytes <= Self.shapeCacheBytes {
             if shapeCache.count >= Self.shapeCacheEntries { shapeCache.removeAll() }
             shapeCache[signature] = recorded
         }
-        var result: [ValueID: Tensor] = [:]
-        for value in fetches {
-            guard let tensor = env[value.index] else {
-                throw .graph(.undefinedOutput(value: graph.values[value.index].name))
-            }
-            result[value] = tensor
-        }
-        return result
+        return env
     }
 
     /// Runs the plan on named inputs after checking them against the graph's declarations, and

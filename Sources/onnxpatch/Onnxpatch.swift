@@ -10,7 +10,7 @@ struct Onnxpatch: ParsableCommand {
         commandName: "onnxpatch",
         abstract: "Inspect, run, probe and patch ONNX models by node name.",
         subcommands: [InspectCommand.self, RunCommand.self, DiffCommand.self, BenchCommand.self, OpsCommand.self,
-                      GenerateCommand.self, TokenizeCommand.self])
+                      GenerateCommand.self, TokenizeCommand.self, SweepCommand.self, MergeCommand.self])
 
     static func main() {
         do {
