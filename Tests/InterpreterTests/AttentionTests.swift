@@ -165,4 +165,16 @@ struct AttentionTests {
         let out = try Self.linear("linear", qHeads: 2)
         expectClose(out[0], [3, 3, 11, 11], shape: [1, 2, 2])
     }
+
+    // MARK: - FlexAttention
+
+    @Test("FlexAttention without modifiers is Attention; score_mod subgraphs are refused")
+    func flexAttention() throws {
+        let q = Self.t([1, 2, 1, 2], [1, 0, 0, 1]), k = Self.t([1, 1, 2, 2], [1, 0, 0, 1]), v = Self.t([1, 1, 2, 1], [10, 20])
+        let flex = try runOp("FlexAttention", [q, k, v], domain: "ai.onnx.preview")[0]
+        let e = Float(exp(1 / 2.0.squareRoot()))  // scores 1/√2 and 0, default scale 1/√2
+        expectClose(flex, [10 + 10 / (1 + e), 10 + 10 * e / (1 + e)], shape: [1, 2, 1, 1])
+        #expect { try runOp("FlexAttention", [q, k, v], attributes: ["score_mod": .unsupported("GRAPH")], domain: "ai.onnx.preview") }
+            throws: { "\($0)".contains("score_mod") }
+    }
 }

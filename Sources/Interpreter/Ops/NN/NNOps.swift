@@ -18,6 +18,7 @@ func registerNeuralNetworkOps(_ registry: inout OpRegistry) {
     registry.register("LRN", since: 1) { try LRNOp($0) }
     registry.register("Attention", since: 23) { try AttentionOp($0) }
     registry.register("LinearAttention", since: 27) { try LinearAttentionOp($0) }
+    registry.register("FlexAttention", domain: "ai.onnx.preview", since: 1) { try FlexAttentionOp($0) }
     registry.register("Resize", since: 10) { try ResizeOp($0, "Resize", .legacy) }
     registry.register("Resize", since: 11) { try ResizeOp($0, "Resize", .current) }
     registry.register("Upsample", since: 7) { try ResizeOp($0, "Upsample", .upsample7) }
