@@ -33,8 +33,11 @@ extension Kernels {
         channels c: ConvChannels, geometry g: WindowGeometry,
         output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?
     ) {
-        let cg = c.channels / c.group, mg = c.outChannels / c.group
-        let inCount = g.inputCount, outCount = g.outputCount, k = cg * g.kernelCount
+        let cg = c.channels / c.group
+        let mg = c.outChannels / c.group
+        let inCount = g.inputCount
+        let outCount = g.outputCount
+        let k = cg * g.kernelCount
         let pointwise = isPointwise(g)
         for n in 0..<c.batch {
             for group in 0..<c.group {
@@ -49,16 +52,19 @@ extension Kernels {
                 }
                 let y = output + (n * c.outChannels + group * mg) * outCount
                 // y (mg, outCount) = W_group (mg, cg·kernel) · columns (cg·kernel, outCount)
-                sgemm(transA: false, transB: false, m: mg, n: outCount, k: k,
-                      alpha: 1, a: weights + group * mg * k, lda: max(k, 1),
-                      b: columns, ldb: max(outCount, 1), beta: 0, c: y, ldc: max(outCount, 1))
+                sgemm(
+                    transA: false, transB: false, m: mg, n: outCount, k: k,
+                    alpha: 1, a: weights + group * mg * k, lda: max(k, 1),
+                    b: columns, ldb: max(outCount, 1), beta: 0, c: y, ldc: max(outCount, 1))
                 if let bias { addChannelBias(y, bias + group * mg, channels: mg, count: outCount) }
             }
         }
     }
 
     /// Floats of workspace ``convolutionTranspose(_:weights:bias:channels:geometry:output:workspace:)`` needs.
-    public static func convolutionTransposeWorkspace(channels c: ConvChannels, geometry g: WindowGeometry) -> Int {
+    public static func convolutionTransposeWorkspace(channels c: ConvChannels, geometry g: WindowGeometry)
+        -> Int
+    {
         c.outChannels / c.group * g.kernelCount * g.outputCount
     }
 
@@ -73,16 +79,20 @@ extension Kernels {
         channels c: ConvChannels, geometry g: WindowGeometry,
         output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
     ) {
-        let cg = c.channels / c.group, mg = c.outChannels / c.group
-        let xCount = g.outputCount, yCount = g.inputCount, rows = mg * g.kernelCount
+        let cg = c.channels / c.group
+        let mg = c.outChannels / c.group
+        let xCount = g.outputCount
+        let yCount = g.inputCount
+        let rows = mg * g.kernelCount
         output.update(repeating: 0, count: c.batch * c.outChannels * yCount)
         for n in 0..<c.batch {
             for group in 0..<c.group {
                 let image = x + (n * c.channels + group * cg) * xCount
                 // columns (mg·kernel, xCount) = W_groupᵀ (mg·kernel, cg) · x_group (cg, xCount)
-                sgemm(transA: true, transB: false, m: rows, n: xCount, k: cg,
-                      alpha: 1, a: weights + group * cg * rows, lda: max(rows, 1),
-                      b: image, ldb: max(xCount, 1), beta: 0, c: workspace, ldc: max(xCount, 1))
+                sgemm(
+                    transA: true, transB: false, m: rows, n: xCount, k: cg,
+                    alpha: 1, a: weights + group * cg * rows, lda: max(rows, 1),
+                    b: image, ldb: max(xCount, 1), beta: 0, c: workspace, ldc: max(xCount, 1))
                 let y = output + (n * c.outChannels + group * mg) * yCount
                 col2im(workspace, channels: mg, geometry: g, image: y)
                 if let bias { addChannelBias(y, bias + group * mg, channels: mg, count: yCount) }

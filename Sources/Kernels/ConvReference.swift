@@ -6,7 +6,8 @@ extension Kernels {
         _ x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         channels c: ConvChannels, geometry g: WindowGeometry, output: UnsafeMutablePointer<Float>
     ) {
-        let cg = c.channels / c.group, mg = c.outChannels / c.group
+        let cg = c.channels / c.group
+        let mg = c.outChannels / c.group
         let inStrides = rowMajorStrides(g.input)
         let kCount = g.kernelCount
         guard g.outputCount > 0, kCount > 0 else { return }
@@ -47,9 +48,12 @@ extension Kernels {
         _ x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         channels c: ConvChannels, geometry g: WindowGeometry, output: UnsafeMutablePointer<Float>
     ) {
-        let cg = c.channels / c.group, mg = c.outChannels / c.group
+        let cg = c.channels / c.group
+        let mg = c.outChannels / c.group
         let yStrides = rowMajorStrides(g.input)
-        let yCount = g.inputCount, xCount = g.outputCount, kCount = g.kernelCount
+        let yCount = g.inputCount
+        let xCount = g.outputCount
+        let kCount = g.kernelCount
         var sums = [Double](repeating: 0, count: c.batch * c.outChannels * yCount)
         for n in 0..<c.batch where xCount > 0 && kCount > 0 {
             for ci in 0..<c.channels {
@@ -71,7 +75,9 @@ extension Kernels {
                                 inside = inside && i >= 0 && i < g.input[a]
                                 offset += i * yStrides[a]
                             }
-                            if inside { sums[(n * c.outChannels + m) * yCount + offset] += value * Double(w[t]) }
+                            if inside {
+                                sums[(n * c.outChannels + m) * yCount + offset] += value * Double(w[t])
+                            }
                             t += 1
                         } while advance(&tap, g.kernel, upTo: g.rank)
                     }

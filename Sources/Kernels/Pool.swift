@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Pooling over N-d windows: max (with the position of the maximum), average and Lp.
@@ -47,7 +47,8 @@ extension Kernels {
                 if taps.allSatisfy({ !$0.isEmpty }) {
                     var j = taps.map(\.lowerBound)
                     outer: while true {
-                        var row = 0, col = 0
+                        var row = 0
+                        var col = 0
                         for a in 0..<rank {
                             let i = o[a] * g.strides[a] + j[a] * g.dilations[a] - g.padBegin[a]
                             row += i * rowStrides[a]
@@ -99,7 +100,8 @@ extension Kernels {
                     }
                     y[p * outCount + o] = best
                     if let indices {
-                        let local = bestAt < 0 ? -1 : (columnMajor ? w.columnMajorOffsets[bestAt] : offsets[bestAt])
+                        let local =
+                            bestAt < 0 ? -1 : (columnMajor ? w.columnMajorOffsets[bestAt] : offsets[bestAt])
                         indices[p * outCount + o] = Int64(local < 0 ? -1 : p * inputCount + local)
                     }
                 }

@@ -18,8 +18,9 @@ struct ConvTests {
     @Test("3×3 kernel with pads 1 and stride 2 reads the corners' windows")
     func padsAndStrides() throws {
         let w = Tensor(shape: [1, 1, 3, 3], scalars: [Float](repeating: 1, count: 9))
-        let y = try runOp("Conv", [Self.iota3x3, w],
-                          attributes: ["pads": .ints([1, 1, 1, 1]), "strides": .ints([2, 2])])[0]
+        let y = try runOp(
+            "Conv", [Self.iota3x3, w],
+            attributes: ["pads": .ints([1, 1, 1, 1]), "strides": .ints([2, 2])])[0]
         expectClose(y, [8, 12, 20, 24], shape: [1, 1, 2, 2])
     }
 
@@ -71,7 +72,9 @@ struct ConvTests {
         #expect { try runOp("Conv", [x, w2], attributes: ["kernel_shape": .ints([3, 3])]) } throws: {
             "\($0)".contains("kernel_shape [3, 3]")
         }
-        #expect { try runOp("Conv", [x, w2, Tensor([1, 2] as [Float])]) } throws: { "\($0)".contains("B must have shape [1]") }
+        #expect { try runOp("Conv", [x, w2, Tensor([1, 2] as [Float])]) } throws: {
+            "\($0)".contains("B must have shape [1]")
+        }
         #expect { try runOp("Conv", [x, w2], attributes: ["auto_pad": .string("SAME")]) } throws: {
             "\($0)".contains("auto_pad 'SAME'")
         }
@@ -90,29 +93,43 @@ struct ConvTests {
 
     @Test("each input element scatters the kernel (stride 1 and 2)")
     func transposeScatter() throws {
-        expectClose(try runOp("ConvTranspose", [Self.x12, Self.w3])[0], [1, 12, 120, 200], shape: [1, 1, 4])
-        expectClose(try runOp("ConvTranspose", [Self.x12, Self.w3], attributes: ["strides": .ints([2])])[0],
-                    [1, 10, 102, 20, 200], shape: [1, 1, 5])
+        expectClose(
+            try runOp("ConvTranspose", [Self.x12, Self.w3])[0], [1, 12, 120, 200], shape: [1, 1, 4])
+        expectClose(
+            try runOp("ConvTranspose", [Self.x12, Self.w3], attributes: ["strides": .ints([2])])[0],
+            [1, 10, 102, 20, 200], shape: [1, 1, 5])
     }
 
     @Test("pads crop, output_padding and output_shape extend the end")
     func transposeShapes() throws {
         let stride: [String: Attribute] = ["strides": .ints([2])]
-        expectClose(try runOp("ConvTranspose", [Self.x12, Self.w3], attributes: stride.merging(["pads": .ints([1, 1])]) { $1 })[0],
-                    [10, 102, 20], shape: [1, 1, 3])
-        expectClose(try runOp("ConvTranspose", [Self.x12, Self.w3], attributes: stride.merging(["output_padding": .ints([1])]) { $1 })[0],
-                    [1, 10, 102, 20, 200, 0], shape: [1, 1, 6])
-        expectClose(try runOp("ConvTranspose", [Self.x12, Self.w3], attributes: stride.merging(["output_shape": .ints([6])]) { $1 })[0],
-                    [1, 10, 102, 20, 200, 0], shape: [1, 1, 6])
+        expectClose(
+            try runOp(
+                "ConvTranspose", [Self.x12, Self.w3],
+                attributes: stride.merging(["pads": .ints([1, 1])]) { $1 })[0],
+            [10, 102, 20], shape: [1, 1, 3])
+        expectClose(
+            try runOp(
+                "ConvTranspose", [Self.x12, Self.w3],
+                attributes: stride.merging(["output_padding": .ints([1])]) { $1 })[0],
+            [1, 10, 102, 20, 200, 0], shape: [1, 1, 6])
+        expectClose(
+            try runOp(
+                "ConvTranspose", [Self.x12, Self.w3],
+                attributes: stride.merging(["output_shape": .ints([6])]) { $1 })[0],
+            [1, 10, 102, 20, 200, 0], shape: [1, 1, 6])
     }
 
-    @Test("auto_pad SAME gives input·stride outputs, the odd unit cropped at the end (UPPER) or start (LOWER)")
+    @Test(
+        "auto_pad SAME gives input·stride outputs, the odd unit cropped at the end (UPPER) or start (LOWER)")
     func transposeAutoPad() throws {
-        let upper = try runOp("ConvTranspose", [Self.x12, Self.w3],
-                              attributes: ["strides": .ints([2]), "auto_pad": .string("SAME_UPPER")])[0]
+        let upper = try runOp(
+            "ConvTranspose", [Self.x12, Self.w3],
+            attributes: ["strides": .ints([2]), "auto_pad": .string("SAME_UPPER")])[0]
         expectClose(upper, [1, 10, 102, 20], shape: [1, 1, 4])
-        let lower = try runOp("ConvTranspose", [Self.x12, Self.w3],
-                              attributes: ["strides": .ints([2]), "auto_pad": .string("SAME_LOWER")])[0]
+        let lower = try runOp(
+            "ConvTranspose", [Self.x12, Self.w3],
+            attributes: ["strides": .ints([2]), "auto_pad": .string("SAME_LOWER")])[0]
         expectClose(lower, [10, 102, 20, 200], shape: [1, 1, 4])
     }
 
@@ -120,7 +137,8 @@ struct ConvTests {
     func transposeGroups() throws {
         let x = Tensor(shape: [1, 2, 1], scalars: [1, 2] as [Float])
         let w = Tensor(shape: [2, 1, 1], scalars: [3, 5] as [Float])
-        let y = try runOp("ConvTranspose", [x, w, Tensor([0.5, -1] as [Float])], attributes: ["group": .int(2)])[0]
+        let y = try runOp(
+            "ConvTranspose", [x, w, Tensor([0.5, -1] as [Float])], attributes: ["group": .int(2)])[0]
         expectClose(y, [3.5, 9], shape: [1, 2, 1])
     }
 
@@ -128,7 +146,9 @@ struct ConvTests {
     func transposeErrors() throws {
         let w = Tensor(shape: [2, 1, 3], scalars: [Float](repeating: 1, count: 6))
         #expect { try runOp("ConvTranspose", [Self.x12, w]) } throws: { "\($0)".contains("C = 1") }
-        #expect { try runOp("ConvTranspose", [Self.x12, Self.w3], attributes: ["output_shape": .ints([1, 2])]) } throws: {
+        #expect {
+            try runOp("ConvTranspose", [Self.x12, Self.w3], attributes: ["output_shape": .ints([1, 2])])
+        } throws: {
             "\($0)".contains("output_shape [1, 2]")
         }
     }
@@ -139,7 +159,8 @@ struct ConvTests {
     func convInteger() throws {
         let x = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4] as [UInt8])
         let w = Tensor(shape: [2, 1, 1, 1], scalars: [2, 255] as [UInt8])
-        let y = try runOp("ConvInteger", [x, w, Tensor(scalar: UInt8(1)), Tensor([0, 255] as [UInt8])], opset: 10)[0]
+        let y = try runOp(
+            "ConvInteger", [x, w, Tensor(scalar: UInt8(1)), Tensor([0, 255] as [UInt8])], opset: 10)[0]
         #expect(y.dtype == .int32)
         #expect(try y.intValues() == [0, 2, 4, 6, 0, 0, 0, 0])
         // 255 · 255 · 300 taps overflows float32's exact range, not float64's.
@@ -153,8 +174,10 @@ struct ConvTests {
         let x = Tensor(shape: [1, 1, 1, 3], scalars: [10, 11, 200] as [UInt8])
         let w = Tensor(shape: [1, 1, 1, 1], scalars: [1] as [Int8])
         // sum · (1 · 1 / 2) + 0: 5, 5.5 → 6 (even), 100; y_zero_point 200 saturates the last.
-        let inputs: [Tensor?] = [x, Tensor(scalar: Float(1)), Tensor(scalar: UInt8(0)), w, Tensor(scalar: Float(1)),
-                                 Tensor(scalar: Int8(0)), Tensor(scalar: Float(2)), Tensor(scalar: UInt8(200))]
+        let inputs: [Tensor?] = [
+            x, Tensor(scalar: Float(1)), Tensor(scalar: UInt8(0)), w, Tensor(scalar: Float(1)),
+            Tensor(scalar: Int8(0)), Tensor(scalar: Float(2)), Tensor(scalar: UInt8(200)),
+        ]
         let y = try runOp("QLinearConv", inputs, opset: 10)[0]
         #expect(y.dtype == .uint8)
         #expect(try y.intValues() == [205, 206, 255])
@@ -171,7 +194,8 @@ struct ConvTests {
         // dx = +1 on every tap: each window moves one column right (the last column reads zeros).
         var shift = [Float](repeating: 0, count: 32)
         for t in 0..<4 { for o in 0..<4 { shift[(2 * t + 1) * 4 + o] = 1 } }
-        let shifted = try runOp("DeformConv", [x, w, Tensor(shape: [1, 8, 2, 2], scalars: shift)], opset: 19)[0]
+        let shifted = try runOp(
+            "DeformConv", [x, w, Tensor(shape: [1, 8, 2, 2], scalars: shift)], opset: 19)[0]
         // Window at (0, 1) now covers columns 2 and 3 (outside): 2·1 + 0·2 + 5·3 + 0·4.
         #expect(shifted.scalars(as: Float.self)[0] == conv[1])
         #expect(shifted.scalars(as: Float.self)[1] == 2 * 1 + 5 * 3)

@@ -62,7 +62,8 @@ private struct NNCase: Decodable {
     var expected: [Values]
 
     var summary: String {
-        let attributeText = attributes.keys.sorted().map { "\($0)=\(attributes[$0]!.attribute)" }.joined(separator: " ")
+        let attributeText = attributes.keys.sorted().map { "\($0)=\(attributes[$0]!.attribute)" }.joined(
+            separator: " ")
         return "\(op) inputs \(inputs.map { $0.map { "\($0.shape)" } ?? "-" }) \(attributeText)"
     }
 }
@@ -80,27 +81,34 @@ struct NNReferenceTests {
 
     @Test(
         "every case matches onnxruntime's outputs",
-        arguments: ["Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "Resize", "GridSample",
-                    "Attention", "LRN", "RoiAlign", "Col2Im", "AffineGrid", "CenterCropPad", "GlobalAveragePool",
-                    "GlobalMaxPool", "ConvInteger", "QLinearConv", "DeformConv"])
+        arguments: [
+            "Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "Resize", "GridSample",
+            "Attention", "LRN", "RoiAlign", "Col2Im", "AffineGrid", "CenterCropPad", "GlobalAveragePool",
+            "GlobalMaxPool", "ConvInteger", "QLinearConv", "DeformConv",
+        ])
     func matches(op: String) throws {
         let cases = Self.cases.filter { $0.op == op }
         #expect(!cases.isEmpty, "no \(op) cases in the fixture")
         for c in cases {
             let attributes = c.attributes.mapValues(\.attribute)
-            let outputs = try runOp(c.op, c.inputs.map { $0?.tensor }, attributes: attributes, opset: c.opset,
-                                    outputs: c.outputs)
+            let outputs = try runOp(
+                c.op, c.inputs.map { $0?.tensor }, attributes: attributes, opset: c.opset,
+                outputs: c.outputs)
             #expect(outputs.count >= c.expected.count, "\(c.summary)")
             for (k, (got, expected)) in zip(outputs, c.expected).enumerated() {
                 #expect(got.shape == expected.shape, "output \(k) of \(c.summary)")
                 guard got.shape == expected.shape else { continue }
                 if ["int64", "int32", "uint8", "int8"].contains(expected.dtype) {
-                    #expect(try got.intValues() == expected.values.map { Int($0.value) }, "output \(k) of \(c.summary)")
+                    #expect(
+                        try got.intValues() == expected.values.map { Int($0.value) },
+                        "output \(k) of \(c.summary)")
                 } else {
                     let values = got.scalars(as: Float.self)
-                    let worst = zip(values, expected.values).map { g, e in
-                        (Double(g).isNaN && e.value.isNaN) || Double(g) == e.value ? 0 : abs(Double(g) - e.value) / (1e-4 + 1e-4 * abs(e.value))
-                    }.max() ?? 0
+                    let worst =
+                        zip(values, expected.values).map { g, e in
+                            (Double(g).isNaN && e.value.isNaN) || Double(g) == e.value
+                                ? 0 : abs(Double(g) - e.value) / (1e-4 + 1e-4 * abs(e.value))
+                        }.max() ?? 0
                     #expect(worst <= 1, "output \(k) of \(c.summary): off by \(worst) tolerances")
                 }
             }

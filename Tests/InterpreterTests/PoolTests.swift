@@ -15,8 +15,9 @@ struct PoolTests {
         expectClose(out[0], [5, 7, 13, 15], shape: [1, 1, 2, 2])
         #expect(out[1].dtype == .int64)
         #expect(try out[1].intValues() == [5, 7, 13, 15])
-        let columnMajor = try runOp("MaxPool", [Self.iota4x4],
-                                    attributes: Self.k2s2.merging(["storage_order": .int(1)]) { $1 }, outputs: 2)
+        let columnMajor = try runOp(
+            "MaxPool", [Self.iota4x4],
+            attributes: Self.k2s2.merging(["storage_order": .int(1)]) { $1 }, outputs: 2)
         // (row 1, col 3) is column-major 3·4 + 1 = 13.
         #expect(try columnMajor[1].intValues() == [5, 13, 7, 15])
     }
@@ -31,13 +32,19 @@ struct PoolTests {
     @Test("MaxPool ceil_mode keeps the partial last window; padding never wins")
     func maxPoolCeilAndPads() throws {
         let x = Tensor(shape: [1, 1, 5], scalars: [1, 2, 3, 4, 5] as [Float])
-        let floor = try runOp("MaxPool", [x], attributes: ["kernel_shape": .ints([2]), "strides": .ints([2])])[0]
+        let floor = try runOp(
+            "MaxPool", [x], attributes: ["kernel_shape": .ints([2]), "strides": .ints([2])])[0]
         expectClose(floor, [2, 4], shape: [1, 1, 2])
-        let ceil = try runOp("MaxPool", [x], attributes: ["kernel_shape": .ints([2]), "strides": .ints([2]),
-                                                          "ceil_mode": .int(1)])[0]
+        let ceil = try runOp(
+            "MaxPool", [x],
+            attributes: [
+                "kernel_shape": .ints([2]), "strides": .ints([2]),
+                "ceil_mode": .int(1),
+            ])[0]
         expectClose(ceil, [2, 4, 5], shape: [1, 1, 3])
         let negative = Tensor(shape: [1, 1, 3], scalars: [-1, -2, -3] as [Float])
-        let padded = try runOp("MaxPool", [negative], attributes: ["kernel_shape": .ints([2]), "pads": .ints([1, 1])])[0]
+        let padded = try runOp(
+            "MaxPool", [negative], attributes: ["kernel_shape": .ints([2]), "pads": .ints([1, 1])])[0]
         expectClose(padded, [-1, -1, -2, -3], shape: [1, 1, 4])
     }
 
@@ -53,15 +60,19 @@ struct PoolTests {
     func averagePoolPadding() throws {
         let x = Tensor(shape: [1, 1, 3], scalars: [1, 2, 3] as [Float])
         let attributes: [String: Attribute] = ["kernel_shape": .ints([2]), "pads": .ints([1, 1])]
-        expectClose(try runOp("AveragePool", [x], attributes: attributes)[0], [1, 1.5, 2.5, 3], shape: [1, 1, 4])
+        expectClose(
+            try runOp("AveragePool", [x], attributes: attributes)[0], [1, 1.5, 2.5, 3], shape: [1, 1, 4])
         let including = attributes.merging(["count_include_pad": .int(1)]) { $1 }
-        expectClose(try runOp("AveragePool", [x], attributes: including)[0], [0.5, 1.5, 2.5, 1.5], shape: [1, 1, 4])
+        expectClose(
+            try runOp("AveragePool", [x], attributes: including)[0], [0.5, 1.5, 2.5, 1.5], shape: [1, 1, 4])
     }
 
     @Test("AveragePool dilations (opset 19)")
     func averagePoolDilations() throws {
         let x = Tensor(shape: [1, 1, 5], scalars: [1, 2, 3, 4, 5] as [Float])
-        let y = try runOp("AveragePool", [x], attributes: ["kernel_shape": .ints([2]), "dilations": .ints([2])], opset: 19)[0]
+        let y = try runOp(
+            "AveragePool", [x], attributes: ["kernel_shape": .ints([2]), "dilations": .ints([2])], opset: 19)[
+                0]
         expectClose(y, [2, 3, 4], shape: [1, 1, 3])
     }
 
@@ -70,9 +81,12 @@ struct PoolTests {
         let x = Tensor(shape: [1, 1, 4], scalars: [3, 4, -6, 8] as [Float])
         let attributes: [String: Attribute] = ["kernel_shape": .ints([2]), "strides": .ints([2])]
         expectClose(try runOp("LpPool", [x], attributes: attributes)[0], [5, 10], shape: [1, 1, 2])
-        expectClose(try runOp("LpPool", [x], attributes: attributes.merging(["p": .int(1)]) { $1 })[0], [7, 14], shape: [1, 1, 2])
-        expectClose(try runOp("LpPool", [x], attributes: attributes.merging(["p": .float(1)]) { $1 }, opset: 1)[0],
-                    [7, 14], shape: [1, 1, 2])
+        expectClose(
+            try runOp("LpPool", [x], attributes: attributes.merging(["p": .int(1)]) { $1 })[0], [7, 14],
+            shape: [1, 1, 2])
+        expectClose(
+            try runOp("LpPool", [x], attributes: attributes.merging(["p": .float(1)]) { $1 }, opset: 1)[0],
+            [7, 14], shape: [1, 1, 2])
     }
 
     @Test("global pools reduce every spatial axis to 1")
@@ -89,11 +103,15 @@ struct PoolTests {
         let indices = Tensor(shape: [1, 1, 2, 2], scalars: [5, 7, 13, 15] as [Int64])
         let y = try runOp("MaxUnpool", [x, indices], attributes: Self.k2s2)[0]
         expectClose(y, [0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 7, 0, 8], shape: [1, 1, 4, 4])
-        let larger = try runOp("MaxUnpool", [x, indices, Tensor([1, 1, 5, 5] as [Int64])], attributes: Self.k2s2)[0]
+        let larger = try runOp(
+            "MaxUnpool", [x, indices, Tensor([1, 1, 5, 5] as [Int64])], attributes: Self.k2s2)[0]
         #expect(larger.shape == [1, 1, 5, 5])
         #expect(larger.scalars(as: Float.self)[6] == 5)  // (1, 1) of the 4×4 block
-        #expect { try runOp("MaxUnpool", [x, Tensor(shape: [1, 1, 2, 2], scalars: [5, 7, 13, 16] as [Int64])],
-                            attributes: Self.k2s2) } throws: { "\($0)".contains("index 16") }
+        #expect {
+            try runOp(
+                "MaxUnpool", [x, Tensor(shape: [1, 1, 2, 2], scalars: [5, 7, 13, 16] as [Int64])],
+                attributes: Self.k2s2)
+        } throws: { "\($0)".contains("index 16") }
     }
 
     @Test("pool errors name the problem")
@@ -102,10 +120,14 @@ struct PoolTests {
         #expect { try runOp("MaxPool", [Self.iota4x4], attributes: ["kernel_shape": .ints([2])]) } throws: {
             "\($0)".contains("kernel_shape [2] has 1 values, expected 2")
         }
-        #expect { try runOp("AveragePool", [Self.iota4x4], attributes: ["kernel_shape": .ints([9, 9])]) } throws: {
+        #expect {
+            try runOp("AveragePool", [Self.iota4x4], attributes: ["kernel_shape": .ints([9, 9])])
+        } throws: {
             "\($0)".contains("larger than the padded input")
         }
-        #expect { try runOp("MaxPool", [Self.iota4x4], attributes: Self.k2s2.merging(["storage_order": .int(2)]) { $1 }) }
-            throws: { "\($0)".contains("storage_order") }
+        #expect {
+            try runOp(
+                "MaxPool", [Self.iota4x4], attributes: Self.k2s2.merging(["storage_order": .int(2)]) { $1 })
+        } throws: { "\($0)".contains("storage_order") }
     }
 }

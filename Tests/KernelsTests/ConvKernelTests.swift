@@ -21,8 +21,9 @@ struct ConvKernelTests {
         let output = input.indices.map { a in
             (input[a] + begin[a] + end[a] - (kernel[a] - 1) * dilations[a] - 1) / strides[a] + 1
         }
-        return WindowGeometry(input: input, output: output, kernel: kernel, strides: strides, dilations: dilations,
-                              padBegin: begin, padEnd: end)
+        return WindowGeometry(
+            input: input, output: output, kernel: kernel, strides: strides, dilations: dilations,
+            padBegin: begin, padEnd: end)
     }
 
     @Test("convolution matches the direct loop", arguments: configurations.indices)
@@ -36,10 +37,12 @@ struct ConvKernelTests {
         let bias = random.floats(c.7)
         var fast = [Float](repeating: .nan, count: 2 * c.7 * g.outputCount)
         var naive = fast
-        var workspace = [Float](repeating: 0, count: max(1, Kernels.convolutionWorkspace(channels: channels, geometry: g)))
+        var workspace = [Float](
+            repeating: 0, count: max(1, Kernels.convolutionWorkspace(channels: channels, geometry: g)))
         workspace.withUnsafeMutableBufferPointer { ws in
-            Kernels.convolution(x, weights: w, bias: bias, channels: channels, geometry: g, output: &fast,
-                                workspace: ws.baseAddress)
+            Kernels.convolution(
+                x, weights: w, bias: bias, channels: channels, geometry: g, output: &fast,
+                workspace: ws.baseAddress)
         }
         Kernels.convolutionNaive(x, weights: w, bias: bias, channels: channels, geometry: g, output: &naive)
         #expect(worstError(fast, naive.map(Double.init)) <= 1)
@@ -56,14 +59,18 @@ struct ConvKernelTests {
         let bias = random.floats(c.7)
         var fast = [Float](repeating: .nan, count: 2 * c.7 * g.inputCount)
         var naive = fast
-        var workspace = [Float](repeating: 0, count: Kernels.convolutionTransposeWorkspace(channels: channels, geometry: g))
-        Kernels.convolutionTranspose(x, weights: w, bias: bias, channels: channels, geometry: g, output: &fast,
-                                     workspace: &workspace)
-        Kernels.convolutionTransposeNaive(x, weights: w, bias: bias, channels: channels, geometry: g, output: &naive)
+        var workspace = [Float](
+            repeating: 0, count: Kernels.convolutionTransposeWorkspace(channels: channels, geometry: g))
+        Kernels.convolutionTranspose(
+            x, weights: w, bias: bias, channels: channels, geometry: g, output: &fast,
+            workspace: &workspace)
+        Kernels.convolutionTransposeNaive(
+            x, weights: w, bias: bias, channels: channels, geometry: g, output: &naive)
         #expect(worstError(fast, naive.map(Double.init)) <= 1)
     }
 
-    @Test("col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>", arguments: configurations.indices)
+    @Test(
+        "col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>", arguments: configurations.indices)
     func adjoint(index: Int) {
         let g = Self.geometry(Self.configurations[index])
         let channels = 2
@@ -83,8 +90,9 @@ struct ConvKernelTests {
     @Test("im2col writes zeros for padding and the input elsewhere")
     func im2colPadding() {
         // 1-D input [1, 2, 3], kernel 2, pad 1 each side: windows [0,1], [1,2], [2,3], [3,0].
-        let g = WindowGeometry(input: [3], output: [4], kernel: [2], strides: [1], dilations: [1],
-                               padBegin: [1], padEnd: [1])
+        let g = WindowGeometry(
+            input: [3], output: [4], kernel: [2], strides: [1], dilations: [1],
+            padBegin: [1], padEnd: [1])
         var columns = [Float](repeating: .nan, count: 8)
         Kernels.im2col([1, 2, 3], channels: 1, geometry: g, columns: &columns)
         #expect(columns == [0, 1, 2, 3, 1, 2, 3, 0])

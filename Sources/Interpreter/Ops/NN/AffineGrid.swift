@@ -19,12 +19,16 @@ struct AffineGridOp: Operator {
         let size = try ShapeSupport.ints(try inputs.required(1), "AffineGrid size")
         let spatial = size.count - 2
         guard spatial == 2 || spatial == 3, theta.rank == 3, theta.shape == [size[0], spatial, spatial + 1],
-              size.allSatisfy({ $0 >= 0 }) else {
-            throw OpError("AffineGrid: size must be (N, C, H, W) or (N, C, D, H, W) and theta (N, 2, 3) or (N, 3, 4) to match; got size \(size), theta \(MathSupport.text(theta.shape))")
+            size.allSatisfy({ $0 >= 0 })
+        else {
+            throw OpError(
+                "AffineGrid: size must be (N, C, H, W) or (N, C, D, H, W) and theta (N, 2, 3) or (N, 3, 4) to match; got size \(size), theta \(MathSupport.text(theta.shape))"
+            )
         }
         let dims = Array(size[2...])
         let count = try ShapeSupport.product(dims)
-        let matrices = try NNSupport.floats(theta, "AffineGrid", "theta").scalars(as: Float.self).map(Double.init)
+        let matrices = try NNSupport.floats(theta, "AffineGrid", "theta").scalars(as: Float.self).map(
+            Double.init)
         var grid = try ShapeSupport.allocate(.float32, [size[0]] + dims + [spatial])
         // Base coordinate i of an axis with `length` points, in [−1, 1].
         let alignCorners = self.alignCorners

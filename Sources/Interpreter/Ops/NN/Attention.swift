@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import Kernels
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Attention (opset 23–25): scaled dot-product attention with multi-head, grouped-query and
 /// multi-query layouts, an optional boolean or additive mask, causal and sliding-window
@@ -48,7 +49,9 @@ struct AttentionOp: Operator {
             throw OpError("Attention: qk_matmul_output_mode must be 0, 1, 2 or 3, got \(outputMode)")
         }
         guard leftWindow >= -1, rightWindow >= -1 else {
-            throw OpError("Attention: left_window_size (\(leftWindow)) and right_window_size (\(rightWindow)) must be -1 or nonnegative")
+            throw OpError(
+                "Attention: left_window_size (\(leftWindow)) and right_window_size (\(rightWindow)) must be -1 or nonnegative"
+            )
         }
         for (name, heads) in [("q_num_heads", qNumHeads), ("kv_num_heads", kvNumHeads)] {
             if let heads, heads < 1 { throw OpError("Attention: \(name) must be positive, got \(heads)") }
@@ -56,9 +59,14 @@ struct AttentionOp: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let q = try inputs.required(0), k = try inputs.required(1), v = try inputs.required(2)
-        let layout = try AttentionLayout(q: q.shape, k: k.shape, v: v.shape, qNumHeads: qNumHeads, kvNumHeads: kvNumHeads)
-        let pastKey = inputs.optional(4), pastValue = inputs.optional(5), nonpad = inputs.optional(6)
+        let q = try inputs.required(0)
+        let k = try inputs.required(1)
+        let v = try inputs.required(2)
+        let layout = try AttentionLayout(
+            q: q.shape, k: k.shape, v: v.shape, qNumHeads: qNumHeads, kvNumHeads: kvNumHeads)
+        let pastKey = inputs.optional(4)
+        let pastValue = inputs.optional(5)
+        let nonpad = inputs.optional(6)
         guard (pastKey == nil) == (pastValue == nil) else {
             throw OpError("Attention: past_key and past_value must be given together")
         }
@@ -75,13 +83,16 @@ struct AttentionOp: Operator {
         if let nonpad {
             let lengths = try ShapeSupport.ints(nonpad, "Attention nonpad_kv_seqlen")
             guard lengths.count == layout.batch else {
-                throw OpError("Attention: nonpad_kv_seqlen must have \(layout.batch) elements (one per batch), got shape \(MathSupport.text(nonpad.shape))")
+                throw OpError(
+                    "Attention: nonpad_kv_seqlen must have \(layout.batch) elements (one per batch), got shape \(MathSupport.text(nonpad.shape))"
+                )
             }
             validKeys = lengths
             offsets = lengths.map { $0 - layout.qLength }
         }
         let mask = try inputs.optional(3).map { mask throws(OpError) in
-            try AttentionMask(mask, batch: layout.batch, heads: layout.qHeads, queries: layout.qLength, keys: total)
+            try AttentionMask(
+                mask, batch: layout.batch, heads: layout.qHeads, queries: layout.qLength, keys: total)
         }
         let bias = AttentionBias(
             mask: mask, isCausal: isCausal, leftWindow: leftWindow, rightWindow: rightWindow,
@@ -104,13 +115,19 @@ struct AttentionOp: Operator {
         let vf = try NNSupport.floats(presentValue, "Attention", "V")
         var y = try ShapeSupport.allocate(.float32, layout.outputShape)
         let wantsScores = outputCount > 3
-        var scoresOut = try ShapeSupport.allocate(.float32, wantsScores ? [layout.batch, layout.qHeads, layout.qLength, total] : [0])
-        try MathSupport.checkBLAS("Attention", [layout.qLength, total, layout.headSize, layout.valueHeadSize,
-                                                layout.qRowStride, layout.yRowStride])
+        var scoresOut = try ShapeSupport.allocate(
+            .float32, wantsScores ? [layout.batch, layout.qHeads, layout.qLength, total] : [0])
+        try MathSupport.checkBLAS(
+            "Attention",
+            [
+                layout.qLength, total, layout.headSize, layout.valueHeadSize,
+                layout.qRowStride, layout.yRowStride,
+            ])
         let (softcap, outputMode) = (self.softcap, self.outputMode)
         let plane = layout.qLength * total
         try NNSupport.withScratch(2 * plane, "Attention") { scratch in
-            let scores = scratch, biasRow = scratch + plane
+            let scores = scratch
+            let biasRow = scratch + plane
             qf.withUnsafeBufferPointer(of: Float.self) { pq in
                 kf.withUnsafeBufferPointer(of: Float.self) { pk in
                     vf.withUnsafeBufferPointer(of: Float.self) { pv in
@@ -122,35 +139,54 @@ struct AttentionOp: Operator {
                                         let kvIndex = b * layout.kvHeads + kvHead
                                         // scores (Sq, L) = alpha · Q_bh (Sq, D) · K_bh (L, D)ᵀ
                                         Kernels.sgemm(
-                                            transA: false, transB: true, m: layout.qLength, n: total, k: layout.headSize,
-                                            alpha: alpha, a: pq.baseAddress! + layout.qOffset(b, h), lda: layout.qRowStride,
-                                            b: pk.baseAddress! + kvIndex * total * layout.headSize, ldb: max(layout.headSize, 1),
+                                            transA: false, transB: true, m: layout.qLength, n: total,
+                                            k: layout.headSize,
+                                            alpha: alpha, a: pq.baseAddress! + layout.qOffset(b, h),
+                                            lda: layout.qRowStride,
+                                            b: pk.baseAddress! + kvIndex * total * layout.headSize,
+                                            ldb: max(layout.headSize, 1),
                                             beta: 0, c: scores, ldc: max(total, 1))
                                         let r = rounding ?? { $0 }
                                         if rounding != nil { for i in 0..<plane { scores[i] = r(scores[i]) } }
                                         // Mode 0 is the raw product, as the spec and onnxruntime have it (the
                                         // ONNX reference records it after the soft cap).
-                                        let record = wantsScores ? ps.baseAddress! + (b * layout.qHeads + h) * plane : nil
-                                        if let record, outputMode == 0 { record.update(from: scores, count: plane) }
-                                        if softcap > 0 {
-                                            for i in 0..<plane { scores[i] = r(softcap * r(tanhf(r(scores[i] / softcap)))) }
+                                        let record =
+                                            wantsScores
+                                            ? ps.baseAddress! + (b * layout.qHeads + h) * plane : nil
+                                        if let record, outputMode == 0 {
+                                            record.update(from: scores, count: plane)
                                         }
-                                        if let record, outputMode == 1 { record.update(from: scores, count: plane) }
+                                        if softcap > 0 {
+                                            for i in 0..<plane {
+                                                scores[i] = r(softcap * r(tanhf(r(scores[i] / softcap))))
+                                            }
+                                        }
+                                        if let record, outputMode == 1 {
+                                            record.update(from: scores, count: plane)
+                                        }
                                         bias.fill(biasRow, batch: b, head: h)
                                         for i in 0..<plane { scores[i] = r(scores[i] + biasRow[i]) }
-                                        if let record, outputMode == 2 { record.update(from: scores, count: plane) }
-                                        for row in 0..<layout.qLength {
-                                            softmaxGuarded(scores + row * total, bias: biasRow + row * total, count: total,
-                                                           rounding: rounding)
+                                        if let record, outputMode == 2 {
+                                            record.update(from: scores, count: plane)
                                         }
-                                        if let record, outputMode == 3 { record.update(from: scores, count: plane) }
+                                        for row in 0..<layout.qLength {
+                                            softmaxGuarded(
+                                                scores + row * total, bias: biasRow + row * total,
+                                                count: total,
+                                                rounding: rounding)
+                                        }
+                                        if let record, outputMode == 3 {
+                                            record.update(from: scores, count: plane)
+                                        }
                                         // Y_bh (Sq, Dv) = P (Sq, L) · V_bh (L, Dv)
                                         Kernels.sgemm(
-                                            transA: false, transB: false, m: layout.qLength, n: layout.valueHeadSize, k: total,
+                                            transA: false, transB: false, m: layout.qLength,
+                                            n: layout.valueHeadSize, k: total,
                                             alpha: 1, a: scores, lda: max(total, 1),
                                             b: pv.baseAddress! + kvIndex * total * layout.valueHeadSize,
                                             ldb: max(layout.valueHeadSize, 1),
-                                            beta: 0, c: py.baseAddress! + layout.yOffset(b, h), ldc: layout.yRowStride)
+                                            beta: 0, c: py.baseAddress! + layout.yOffset(b, h),
+                                            ldc: layout.yRowStride)
                                     }
                                 }
                             }
@@ -174,7 +210,10 @@ private func softmaxGuarded(
     _ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, count: Int, rounding: ((Float) -> Float)?
 ) {
     var anyAllowed = false
-    for j in 0..<count where bias[j] != -.infinity { anyAllowed = true; break }
+    for j in 0..<count where bias[j] != -.infinity {
+        anyAllowed = true
+        break
+    }
     guard anyAllowed else {
         row.update(repeating: 0, count: count)
         return
@@ -198,7 +237,9 @@ private func softmaxGuarded(
 }
 
 /// `rounding(x · factor)` for every element of a float32 tensor.
-private func roundedProduct(_ x: Tensor, _ factor: Float, _ rounding: (Float) -> Float) throws(OpError) -> Tensor {
+private func roundedProduct(_ x: Tensor, _ factor: Float, _ rounding: (Float) -> Float) throws(OpError)
+    -> Tensor
+{
     var out = try ShapeSupport.allocate(.float32, x.shape)
     x.withUnsafeBufferPointer(of: Float.self) { px in
         out.withUnsafeMutableBufferPointer(of: Float.self) { po in

@@ -11,7 +11,7 @@ struct AttentionLayout {
 
     init(q: [Int], k: [Int], v: [Int], qNumHeads: Int?, kvNumHeads: Int?) throws(OpError) {
         let shapes = "Q \(MathSupport.text(q)), K \(MathSupport.text(k)), V \(MathSupport.text(v))"
-        guard (q.count == 3 || q.count == 4), k.count == q.count, v.count == q.count else {
+        guard q.count == 3 || q.count == 4, k.count == q.count, v.count == q.count else {
             throw OpError("Attention: Q, K and V must all be 3-D or all 4-D; got \(shapes)")
         }
         guard k[0] == q[0], v[0] == q[0] else { throw OpError("Attention: batch sizes differ: \(shapes)") }
@@ -22,25 +22,31 @@ struct AttentionLayout {
                 throw OpError("Attention: 3-D inputs need the q_num_heads and kv_num_heads attributes")
             }
             guard q[2] % qNumHeads == 0, k[2] % kvNumHeads == 0, v[2] % kvNumHeads == 0 else {
-                throw OpError("Attention: hidden sizes of \(shapes) are not divisible by q_num_heads \(qNumHeads) / kv_num_heads \(kvNumHeads)")
+                throw OpError(
+                    "Attention: hidden sizes of \(shapes) are not divisible by q_num_heads \(qNumHeads) / kv_num_heads \(kvNumHeads)"
+                )
             }
             (qHeads, kvHeads) = (qNumHeads, kvNumHeads)
             (qLength, kvLength) = (q[1], k[1])
             headSize = q[2] / qNumHeads
             valueHeadSize = v[2] / kvNumHeads
             guard k[2] / kvNumHeads == headSize, v[1] == kvLength else {
-                throw OpError("Attention: K must have head size \(headSize) like Q and V the sequence length of K; got \(shapes) with q_num_heads \(qNumHeads), kv_num_heads \(kvNumHeads)")
+                throw OpError(
+                    "Attention: K must have head size \(headSize) like Q and V the sequence length of K; got \(shapes) with q_num_heads \(qNumHeads), kv_num_heads \(kvNumHeads)"
+                )
             }
         } else {
             (qHeads, kvHeads) = (q[1], k[1])
             (qLength, kvLength) = (q[2], k[2])
             (headSize, valueHeadSize) = (q[3], v[3])
             guard k[3] == headSize, v[1] == kvHeads, v[2] == kvLength else {
-                throw OpError("Attention: K must be (B, Hkv, Skv, \(headSize)) and V (B, Hkv, Skv, Dv); got \(shapes)")
+                throw OpError(
+                    "Attention: K must be (B, Hkv, Skv, \(headSize)) and V (B, Hkv, Skv, Dv); got \(shapes)")
             }
         }
         guard kvHeads >= 1, qHeads % kvHeads == 0 else {
-            throw OpError("Attention: the \(qHeads) query heads must be a multiple of the \(kvHeads) key/value heads")
+            throw OpError(
+                "Attention: the \(qHeads) query heads must be a multiple of the \(kvHeads) key/value heads")
         }
     }
 
@@ -56,11 +62,15 @@ struct AttentionLayout {
 
     var yRowStride: Int { max(1, threeD ? qHeads * valueHeadSize : valueHeadSize) }
     func yOffset(_ b: Int, _ h: Int) -> Int {
-        threeD ? b * qLength * qHeads * valueHeadSize + h * valueHeadSize : (b * qHeads + h) * qLength * valueHeadSize
+        threeD
+            ? b * qLength * qHeads * valueHeadSize + h * valueHeadSize
+            : (b * qHeads + h) * qLength * valueHeadSize
     }
 
     /// K or V as (B, Hkv, P + Skv, size) with the cache `past` (B, Hkv, P, size) in front.
-    func present(_ current: Tensor, past: Tensor?, headSize size: Int, _ what: String) throws(OpError) -> Tensor {
+    func present(_ current: Tensor, past: Tensor?, headSize size: Int, _ what: String) throws(OpError)
+        -> Tensor
+    {
         var fresh = current
         if threeD {
             let split = try ShapeSupport.reshaped(current, [batch, kvLength, kvHeads, size])
@@ -68,8 +78,11 @@ struct AttentionLayout {
         }
         guard let past else { return fresh }
         guard past.rank == 4, past.shape[0] == batch, past.shape[1] == kvHeads, past.shape[3] == size,
-              past.dtype == current.dtype else {
-            throw OpError("Attention: past_\(what) must be \(current.dtype) (\(batch), \(kvHeads), P, \(size)), got \(past.dtype) \(MathSupport.text(past.shape))")
+            past.dtype == current.dtype
+        else {
+            throw OpError(
+                "Attention: past_\(what) must be \(current.dtype) (\(batch), \(kvHeads), P, \(size)), got \(past.dtype) \(MathSupport.text(past.shape))"
+            )
         }
         let pastLength = past.shape[2]
         var out = try ShapeSupport.allocate(current.dtype, [batch, kvHeads, pastLength + kvLength, size])
@@ -80,8 +93,10 @@ struct AttentionLayout {
                 out.withUnsafeMutableRawBytes { po in
                     for block in 0..<(batch * kvHeads) {
                         let destination = po.baseAddress! + block * (pastBlock + freshBlock)
-                        destination.copyMemory(from: pp.baseAddress! + block * pastBlock, byteCount: pastBlock)
-                        (destination + pastBlock).copyMemory(from: pf.baseAddress! + block * freshBlock, byteCount: freshBlock)
+                        destination.copyMemory(
+                            from: pp.baseAddress! + block * pastBlock, byteCount: pastBlock)
+                        (destination + pastBlock).copyMemory(
+                            from: pf.baseAddress! + block * freshBlock, byteCount: freshBlock)
                     }
                 }
             }
@@ -101,13 +116,17 @@ struct AttentionMask {
     init(_ mask: Tensor, batch: Int, heads: Int, queries: Int, keys: Int) throws(OpError) {
         let target = [batch, heads, queries]
         guard (1...4).contains(mask.rank), mask.shape.last ?? 0 <= keys else {
-            throw OpError("Attention: attn_mask of shape \(MathSupport.text(mask.shape)) does not broadcast to \(MathSupport.text(target + [keys]))")
+            throw OpError(
+                "Attention: attn_mask of shape \(MathSupport.text(mask.shape)) does not broadcast to \(MathSupport.text(target + [keys]))"
+            )
         }
         length = mask.shape[mask.rank - 1]
         let full = target + [length]
         let aligned = Array(repeating: 1, count: 4 - mask.rank) + mask.shape
         guard zip(aligned, full).allSatisfy({ $0 == $1 || $0 == 1 }) else {
-            throw OpError("Attention: attn_mask of shape \(MathSupport.text(mask.shape)) does not broadcast to \(MathSupport.text(target + [keys]))")
+            throw OpError(
+                "Attention: attn_mask of shape \(MathSupport.text(mask.shape)) does not broadcast to \(MathSupport.text(target + [keys]))"
+            )
         }
         strides = Shape.broadcastStrides(aligned, to: full)
         switch mask.dtype {

@@ -19,10 +19,13 @@ struct AveragePoolOp: Operator {
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try inputs.required(0)
         let countIncludePad = self.countIncludePad
-        return [try runPool(x, window, "AveragePool") { px, planes, geometry, windows, py in
-            Kernels.averagePool(px, planes: planes, inputCount: geometry.inputCount, windows: windows,
-                                countIncludePad: countIncludePad, output: py)
-        }]
+        return [
+            try runPool(x, window, "AveragePool") { px, planes, geometry, windows, py in
+                Kernels.averagePool(
+                    px, planes: planes, inputCount: geometry.inputCount, windows: windows,
+                    countIncludePad: countIncludePad, output: py)
+            }
+        ]
     }
 }
 
@@ -43,9 +46,12 @@ struct LpPoolOp: Operator {
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try inputs.required(0)
         let p = self.p
-        return [try runPool(x, window, "LpPool") { px, planes, geometry, windows, py in
-            Kernels.lpPool(px, planes: planes, inputCount: geometry.inputCount, windows: windows, p: p, output: py)
-        }]
+        return [
+            try runPool(x, window, "LpPool") { px, planes, geometry, windows, py in
+                Kernels.lpPool(
+                    px, planes: planes, inputCount: geometry.inputCount, windows: windows, p: p, output: py)
+            }
+        ]
     }
 }
 
@@ -53,13 +59,16 @@ struct LpPoolOp: Operator {
 /// float32 planes, converting back to X's dtype.
 func runPool(
     _ x: Tensor, _ window: WindowAttributes, _ op: String,
-    _ kernel: (UnsafePointer<Float>, Int, WindowGeometry, Kernels.PoolWindows, UnsafeMutablePointer<Float>) -> Void
+    _ kernel: (UnsafePointer<Float>, Int, WindowGeometry, Kernels.PoolWindows, UnsafeMutablePointer<Float>) ->
+        Void
 ) throws(OpError) -> Tensor {
     guard x.rank >= 3 else {
-        throw OpError("\(op): X must be (N, C, D1…) with at least one spatial axis, got \(MathSupport.text(x.shape))")
+        throw OpError(
+            "\(op): X must be (N, C, D1…) with at least one spatial axis, got \(MathSupport.text(x.shape))")
     }
     let spatial = Array(x.shape[2...])
-    let geometry = try window.forward(input: spatial, kernel: try window.kernel(rank: spatial.count, weights: nil))
+    let geometry = try window.forward(
+        input: spatial, kernel: try window.kernel(rank: spatial.count, weights: nil))
     try NNSupport.checkWindowTable(geometry, op)
     let xf = try NNSupport.floats(x, op, "X")
     var y = try ShapeSupport.allocate(.float32, Array(x.shape[..<2]) + geometry.output)

@@ -19,10 +19,13 @@ struct CenterCropPadOp: Operator {
         let lengths = try ShapeSupport.ints(try inputs.required(1), "CenterCropPad shape")
         let axes = try ShapeSupport.axes(self.axes ?? Array(0..<x.rank), rank: x.rank, "CenterCropPad axes")
         guard lengths.count == axes.count, lengths.allSatisfy({ $0 >= 0 }) else {
-            throw OpError("CenterCropPad: shape \(lengths) must hold \(axes.count) nonnegative lengths, one per axis \(axes)")
+            throw OpError(
+                "CenterCropPad: shape \(lengths) must hold \(axes.count) nonnegative lengths, one per axis \(axes)"
+            )
         }
         var outShape = x.shape
-        var sourceStart = [Int](repeating: 0, count: x.rank), destinationStart = sourceStart
+        var sourceStart = [Int](repeating: 0, count: x.rank)
+        var destinationStart = sourceStart
         var copied = x.shape
         for (axis, length) in zip(axes, lengths) {
             let dim = x.shape[axis]
@@ -34,14 +37,17 @@ struct CenterCropPadOp: Operator {
         var y = try ShapeSupport.allocate(x.dtype, outShape, zeroed: true)
         guard copied.allSatisfy({ $0 > 0 }) else { return [y] }
         let size = x.dtype.byteSize
-        let sourceStrides = Shape.strides(x.shape), destinationStrides = Shape.strides(outShape)
+        let sourceStrides = Shape.strides(x.shape)
+        let destinationStrides = Shape.strides(outShape)
         let sourceOffset = zip(sourceStart, sourceStrides).reduce(0) { $0 + $1.0 * $1.1 } * size
-        let destinationOffset = zip(destinationStart, destinationStrides).reduce(0) { $0 + $1.0 * $1.1 } * size
+        let destinationOffset =
+            zip(destinationStart, destinationStrides).reduce(0) { $0 + $1.0 * $1.1 } * size
         x.withUnsafeRawBytes { source in
             y.withUnsafeMutableRawBytes { destination in
-                StridedCopy.copy(shape: copied, elementSize: size, from: source.baseAddress! + sourceOffset,
-                                 strides: sourceStrides, to: destination.baseAddress! + destinationOffset,
-                                 strides: destinationStrides)
+                StridedCopy.copy(
+                    shape: copied, elementSize: size, from: source.baseAddress! + sourceOffset,
+                    strides: sourceStrides, to: destination.baseAddress! + destinationOffset,
+                    strides: destinationStrides)
             }
         }
         return [y]

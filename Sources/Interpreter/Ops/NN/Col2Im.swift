@@ -19,13 +19,19 @@ struct Col2ImOp: Operator {
         let image = try ShapeSupport.ints(try inputs.required(1), "Col2Im image_shape")
         let block = try ShapeSupport.ints(try inputs.required(2), "Col2Im block_shape")
         let limit = WindowAttributes.maxAttributeValue
-        guard !image.isEmpty, block.count == image.count, (image + block).allSatisfy({ (1...limit).contains($0) }) else {
-            throw OpError("Col2Im: image_shape \(image) and block_shape \(block) must be equally long lists of values in 1...\(limit)")
+        guard !image.isEmpty, block.count == image.count,
+            (image + block).allSatisfy({ (1...limit).contains($0) })
+        else {
+            throw OpError(
+                "Col2Im: image_shape \(image) and block_shape \(block) must be equally long lists of values in 1...\(limit)"
+            )
         }
         let geometry = try window.forward(input: image, kernel: block)
         let kernelCount = geometry.kernelCount
         guard x.rank == 3, x.shape[1] % kernelCount == 0, x.shape[2] == geometry.outputCount else {
-            throw OpError("Col2Im: input must be (N, C·\(kernelCount), \(geometry.outputCount)) for block_shape \(block) over image_shape \(image) (window positions \(geometry.output)); got \(MathSupport.text(x.shape))")
+            throw OpError(
+                "Col2Im: input must be (N, C·\(kernelCount), \(geometry.outputCount)) for block_shape \(block) over image_shape \(image) (window positions \(geometry.output)); got \(MathSupport.text(x.shape))"
+            )
         }
         let (batch, channels) = (x.shape[0], x.shape[1] / kernelCount)
         let xf = try NNSupport.floats(x, "Col2Im", "input")
@@ -34,8 +40,9 @@ struct Col2ImOp: Operator {
             xf.withUnsafeBufferPointer(of: Float.self) { px in
                 y.withUnsafeMutableBufferPointer(of: Float.self) { py in
                     for n in 0..<batch {
-                        Kernels.col2im(px.baseAddress! + n * x.shape[1] * x.shape[2], channels: channels,
-                                       geometry: geometry, image: py.baseAddress! + n * channels * geometry.inputCount)
+                        Kernels.col2im(
+                            px.baseAddress! + n * x.shape[1] * x.shape[2], channels: channels,
+                            geometry: geometry, image: py.baseAddress! + n * channels * geometry.inputCount)
                     }
                 }
             }

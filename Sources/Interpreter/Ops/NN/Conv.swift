@@ -20,13 +20,20 @@ struct ConvOp: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), w = try inputs.required(1), b = inputs.optional(2)
+        let x = try inputs.required(0)
+        let w = try inputs.required(1)
+        let b = inputs.optional(2)
         guard x.rank >= 3, w.rank == x.rank else {
-            throw OpError("Conv: X must be (N, C, D1…) with at least one spatial axis and W of the same rank; got X \(MathSupport.text(x.shape)), W \(MathSupport.text(w.shape))")
+            throw OpError(
+                "Conv: X must be (N, C, D1…) with at least one spatial axis and W of the same rank; got X \(MathSupport.text(x.shape)), W \(MathSupport.text(w.shape))"
+            )
         }
-        let channels = x.shape[1], outChannels = w.shape[0]
+        let channels = x.shape[1]
+        let outChannels = w.shape[0]
         guard w.shape[1] * group == channels, outChannels % group == 0 else {
-            throw OpError("Conv: with group \(group), X's \(channels) channels need W of shape (M, \(channels / group), …) with M divisible by \(group); got W \(MathSupport.text(w.shape))")
+            throw OpError(
+                "Conv: with group \(group), X's \(channels) channels need W of shape (M, \(channels / group), …) with M divisible by \(group); got W \(MathSupport.text(w.shape))"
+            )
         }
         if let b, b.count != outChannels || b.rank != 1 {
             throw OpError("Conv: B must have shape [\(outChannels)], got \(MathSupport.text(b.shape))")
@@ -34,22 +41,27 @@ struct ConvOp: Operator {
         let spatial = Array(x.shape[2...])
         let kernel = try window.kernel(rank: spatial.count, weights: Array(w.shape[2...]))
         let geometry = try window.forward(input: spatial, kernel: kernel)
-        let channelInfo = Kernels.ConvChannels(batch: x.shape[0], channels: channels, outChannels: outChannels, group: group)
+        let channelInfo = Kernels.ConvChannels(
+            batch: x.shape[0], channels: channels, outChannels: outChannels, group: group)
         _ = try ShapeSupport.product([channels / group, geometry.kernelCount, geometry.outputCount])  // the im2col workspace
         try MathSupport.checkBLAS("Conv", [geometry.outputCount, channels / group * geometry.kernelCount])
 
-        let xf = try NNSupport.floats(x, "Conv", "X"), wf = try NNSupport.floats(w, "Conv", "W")
+        let xf = try NNSupport.floats(x, "Conv", "X")
+        let wf = try NNSupport.floats(w, "Conv", "W")
         let bf = try b.map { bias throws(OpError) in try NNSupport.floats(bias, "Conv", "B") }
         var y = try ShapeSupport.allocate(.float32, [x.shape[0], outChannels] + geometry.output)
         guard y.count > 0 else { return [try NNSupport.restore(y, to: x.dtype)] }
-        try NNSupport.withScratch(Kernels.convolutionWorkspace(channels: channelInfo, geometry: geometry), "Conv") { scratch in
+        try NNSupport.withScratch(
+            Kernels.convolutionWorkspace(channels: channelInfo, geometry: geometry), "Conv"
+        ) { scratch in
             xf.withUnsafeBufferPointer(of: Float.self) { px in
                 wf.withUnsafeBufferPointer(of: Float.self) { pw in
                     y.withUnsafeMutableBufferPointer(of: Float.self) { py in
                         withBias(bf) { pb in
-                            Kernels.convolution(px.baseAddress!, weights: pw.baseAddress!, bias: pb,
-                                                channels: channelInfo, geometry: geometry,
-                                                output: py.baseAddress!, workspace: scratch)
+                            Kernels.convolution(
+                                px.baseAddress!, weights: pw.baseAddress!, bias: pb,
+                                channels: channelInfo, geometry: geometry,
+                                output: py.baseAddress!, workspace: scratch)
                         }
                     }
                 }

@@ -17,7 +17,8 @@ struct ConvIntegerOp: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), w = try inputs.required(1)
+        let x = try inputs.required(0)
+        let w = try inputs.required(1)
         let (sums, shape) = try integerConvolution(
             "ConvInteger", x: x, xZeroPoint: inputs.optional(2), w: w, wZeroPoint: inputs.optional(3),
             bias: nil, window: window, group: group)
@@ -36,11 +37,15 @@ func integerConvolution(
         throw OpError("\(op): \(name) must be uint8 or int8, got \(t.dtype)")
     }
     guard x.rank >= 3, w.rank == x.rank, (1...WindowAttributes.maxAttributeValue).contains(group) else {
-        throw OpError("\(op): x must be (N, C, D1…) and w of the same rank, group ≥ 1; got x \(MathSupport.text(x.shape)), w \(MathSupport.text(w.shape)), group \(group)")
+        throw OpError(
+            "\(op): x must be (N, C, D1…) and w of the same rank, group ≥ 1; got x \(MathSupport.text(x.shape)), w \(MathSupport.text(w.shape)), group \(group)"
+        )
     }
     let (batch, channels, outChannels) = (x.shape[0], x.shape[1], w.shape[0])
     guard w.shape[1] * group == channels, outChannels % group == 0 else {
-        throw OpError("\(op): with group \(group), x's \(channels) channels need w of shape (M, \(channels / group), …) with M divisible by \(group); got w \(MathSupport.text(w.shape))")
+        throw OpError(
+            "\(op): with group \(group), x's \(channels) channels need w of shape (M, \(channels / group), …) with M divisible by \(group); got w \(MathSupport.text(w.shape))"
+        )
     }
     let spatial = Array(x.shape[2...])
     let kernel = try window.kernel(rank: spatial.count, weights: Array(w.shape[2...]))
@@ -55,7 +60,9 @@ func integerConvolution(
     // 8-bit tensors: intValues cannot fail on them.
     let xValues = ((try? x.intValues()) ?? []).map { Float(Double($0) - xZero) }
     let perChannel = w.count / max(outChannels, 1)
-    let wValues = ((try? w.intValues()) ?? []).enumerated().map { i, v in Double(v) - wZero[i / max(perChannel, 1)] }
+    let wValues = ((try? w.intValues()) ?? []).enumerated().map { i, v in
+        Double(v) - wZero[i / max(perChannel, 1)]
+    }
     var biasValues = [Double](repeating: 0, count: outChannels)
     if let bias {
         guard bias.rank == 1, bias.count == outChannels else {
@@ -72,8 +79,9 @@ func integerConvolution(
         for gi in 0..<group {
             xValues.withUnsafeBufferPointer { px in
                 columns.withUnsafeMutableBufferPointer { pc in
-                    Kernels.im2col(px.baseAddress! + (n * channels + gi * cg) * g.inputCount, channels: cg,
-                                   geometry: g, columns: pc.baseAddress!)
+                    Kernels.im2col(
+                        px.baseAddress! + (n * channels + gi * cg) * g.inputCount, channels: cg,
+                        geometry: g, columns: pc.baseAddress!)
                 }
             }
             for i in 0..<columnCount { wide[i] = Double(columns[i]) }
@@ -81,11 +89,12 @@ func integerConvolution(
                 wide.withUnsafeBufferPointer { pb in
                     sums.withUnsafeMutableBufferPointer { ps in
                         // y (mg, outCount) = W_group (mg, rows) · columns (rows, outCount)
-                        Kernels.dgemm(transA: false, transB: false, m: mg, n: g.outputCount, k: rows, alpha: 1,
-                                      a: pw.baseAddress! + gi * mg * rows, lda: rows, b: pb.baseAddress!,
-                                      ldb: max(g.outputCount, 1), beta: 0,
-                                      c: ps.baseAddress! + (n * outChannels + gi * mg) * g.outputCount,
-                                      ldc: max(g.outputCount, 1))
+                        Kernels.dgemm(
+                            transA: false, transB: false, m: mg, n: g.outputCount, k: rows, alpha: 1,
+                            a: pw.baseAddress! + gi * mg * rows, lda: rows, b: pb.baseAddress!,
+                            ldb: max(g.outputCount, 1), beta: 0,
+                            c: ps.baseAddress! + (n * outChannels + gi * mg) * g.outputCount,
+                            ldc: max(g.outputCount, 1))
                     }
                 }
             }
@@ -105,7 +114,8 @@ private func zeroPoints(_ t: Tensor?, count: Int, _ op: String, _ what: String) 
     do { values = try t.doubleValues() } catch { throw OpError("\(op): \(what): \(error)") }
     if values.count == 1 { return Array(repeating: values[0], count: max(count, 1)) }
     guard values.count == count else {
-        throw OpError("\(op): \(what) must be a scalar or hold \(count) values, got shape \(MathSupport.text(t.shape))")
+        throw OpError(
+            "\(op): \(what) must be a scalar or hold \(count) values, got shape \(MathSupport.text(t.shape))")
     }
     return values
 }

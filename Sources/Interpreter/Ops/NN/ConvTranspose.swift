@@ -22,39 +22,51 @@ struct ConvTransposeOp: Operator {
         window = try WindowAttributes(node, op: "ConvTranspose")
         group = try node.int("group", default: 1)
         guard (1...WindowAttributes.maxAttributeValue).contains(group) else {
-            throw OpError("ConvTranspose: group must be in 1...\(WindowAttributes.maxAttributeValue), got \(group)")
+            throw OpError(
+                "ConvTranspose: group must be in 1...\(WindowAttributes.maxAttributeValue), got \(group)")
         }
         outputPadding = try node.ints("output_padding")
         outputShape = try node.ints("output_shape")
         let limit = WindowAttributes.maxAttributeValue
         for (name, values) in [("output_padding", outputPadding), ("output_shape", outputShape)] {
             if let values, let bad = values.first(where: { $0 < 0 || $0 > limit }) {
-                throw OpError("ConvTranspose: attribute '\(name)' value \(bad) is outside 0...\(limit) (got \(values))")
+                throw OpError(
+                    "ConvTranspose: attribute '\(name)' value \(bad) is outside 0...\(limit) (got \(values))")
             }
         }
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), w = try inputs.required(1), b = inputs.optional(2)
+        let x = try inputs.required(0)
+        let w = try inputs.required(1)
+        let b = inputs.optional(2)
         guard x.rank >= 3, w.rank == x.rank else {
-            throw OpError("ConvTranspose: X must be (N, C, D1…) with at least one spatial axis and W of the same rank; got X \(MathSupport.text(x.shape)), W \(MathSupport.text(w.shape))")
+            throw OpError(
+                "ConvTranspose: X must be (N, C, D1…) with at least one spatial axis and W of the same rank; got X \(MathSupport.text(x.shape)), W \(MathSupport.text(w.shape))"
+            )
         }
         let channels = x.shape[1]
         guard w.shape[0] == channels, channels % group == 0 else {
-            throw OpError("ConvTranspose: W must have shape (C, M/group, …) with C = \(channels) divisible by group \(group); got W \(MathSupport.text(w.shape))")
+            throw OpError(
+                "ConvTranspose: W must have shape (C, M/group, …) with C = \(channels) divisible by group \(group); got W \(MathSupport.text(w.shape))"
+            )
         }
         let outChannels = w.shape[1] * group
         if let b, b.count != outChannels || b.rank != 1 {
-            throw OpError("ConvTranspose: B must have shape [\(outChannels)], got \(MathSupport.text(b.shape))")
+            throw OpError(
+                "ConvTranspose: B must have shape [\(outChannels)], got \(MathSupport.text(b.shape))")
         }
         let spatial = Array(x.shape[2...])
         let kernel = try window.kernel(rank: spatial.count, weights: Array(w.shape[2...]))
         let geometry = try self.geometry(input: spatial, kernel: kernel)
-        let channelInfo = Kernels.ConvChannels(batch: x.shape[0], channels: channels, outChannels: outChannels, group: group)
+        let channelInfo = Kernels.ConvChannels(
+            batch: x.shape[0], channels: channels, outChannels: outChannels, group: group)
         _ = try ShapeSupport.product([outChannels / group, geometry.kernelCount, geometry.outputCount])  // the im2col workspace
-        try MathSupport.checkBLAS("ConvTranspose", [geometry.outputCount, outChannels / group * geometry.kernelCount])
+        try MathSupport.checkBLAS(
+            "ConvTranspose", [geometry.outputCount, outChannels / group * geometry.kernelCount])
 
-        let xf = try NNSupport.floats(x, "ConvTranspose", "X"), wf = try NNSupport.floats(w, "ConvTranspose", "W")
+        let xf = try NNSupport.floats(x, "ConvTranspose", "X")
+        let wf = try NNSupport.floats(w, "ConvTranspose", "W")
         let bf = try b.map { bias throws(OpError) in try NNSupport.floats(bias, "ConvTranspose", "B") }
         var y = try ShapeSupport.allocate(.float32, [x.shape[0], outChannels] + geometry.input)
         guard y.count > 0 else { return [try NNSupport.restore(y, to: x.dtype)] }
@@ -64,9 +76,10 @@ struct ConvTransposeOp: Operator {
                 wf.withUnsafeBufferPointer(of: Float.self) { pw in
                     y.withUnsafeMutableBufferPointer(of: Float.self) { py in
                         withBias(bf) { pb in
-                            Kernels.convolutionTranspose(px.baseAddress!, weights: pw.baseAddress!, bias: pb,
-                                                         channels: channelInfo, geometry: geometry,
-                                                         output: py.baseAddress!, workspace: scratch)
+                            Kernels.convolutionTranspose(
+                                px.baseAddress!, weights: pw.baseAddress!, bias: pb,
+                                channels: channelInfo, geometry: geometry,
+                                output: py.baseAddress!, workspace: scratch)
                         }
                     }
                 }
@@ -83,13 +96,16 @@ struct ConvTransposeOp: Operator {
         var pads = explicitPads
         let adjust = outputPadding ?? Array(repeating: 0, count: rank)
         guard adjust.count == rank else {
-            throw OpError("ConvTranspose: output_padding \(adjust) has \(adjust.count) values, expected \(rank)")
+            throw OpError(
+                "ConvTranspose: output_padding \(adjust) has \(adjust.count) values, expected \(rank)")
         }
         var requested: [Int]? = nil
         if let outputShape {
             // Some exporters include the batch and channel axes.
             guard outputShape.count == rank || outputShape.count == rank + 2 else {
-                throw OpError("ConvTranspose: output_shape \(outputShape) has \(outputShape.count) values, expected \(rank)")
+                throw OpError(
+                    "ConvTranspose: output_shape \(outputShape) has \(outputShape.count) values, expected \(rank)"
+                )
             }
             requested = Array(outputShape.suffix(rank))
         }
@@ -106,15 +122,21 @@ struct ConvTransposeOp: Operator {
                 pads[rank + a] = total - pads[a]
                 output.append(out)
             } else {
-                if window.autoPad == .valid { pads[a] = 0; pads[rank + a] = 0 }
+                if window.autoPad == .valid {
+                    pads[a] = 0
+                    pads[rank + a] = 0
+                }
                 output.append(requested?[a] ?? full - pads[a] - pads[rank + a])
             }
             guard output[a] >= 0 else {
-                throw OpError("ConvTranspose: output size \(output[a]) on spatial axis \(a) is negative (input \(input[a]), kernel \(kernel[a]), stride \(strides[a]), pads \(pads[a]), \(pads[rank + a]))")
+                throw OpError(
+                    "ConvTranspose: output size \(output[a]) on spatial axis \(a) is negative (input \(input[a]), kernel \(kernel[a]), stride \(strides[a]), pads \(pads[a]), \(pads[rank + a]))"
+                )
             }
         }
         try WindowAttributes.checkSizes(output: output, kernel: kernel, "ConvTranspose")
-        return WindowGeometry(input: output, output: input, kernel: kernel, strides: strides, dilations: dilations,
-                              padBegin: Array(pads[..<rank]), padEnd: Array(pads[rank...]))
+        return WindowGeometry(
+            input: output, output: input, kernel: kernel, strides: strides, dilations: dilations,
+            padBegin: Array(pads[..<rank]), padEnd: Array(pads[rank...]))
     }
 }

@@ -20,32 +20,46 @@ struct DeformConvOp: Operator {
         offsetGroup = try context.node.int("offset_group", default: 1)
         let limit = WindowAttributes.maxAttributeValue
         guard (1...limit).contains(group), (1...limit).contains(offsetGroup) else {
-            throw OpError("DeformConv: group \(group) and offset_group \(offsetGroup) must be in 1...\(limit)")
+            throw OpError(
+                "DeformConv: group \(group) and offset_group \(offsetGroup) must be in 1...\(limit)")
         }
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), w = try inputs.required(1), offset = try inputs.required(2)
-        let bias = inputs.optional(3), mask = inputs.optional(4)
+        let x = try inputs.required(0)
+        let w = try inputs.required(1)
+        let offset = try inputs.required(2)
+        let bias = inputs.optional(3)
+        let mask = inputs.optional(4)
         guard x.rank == 4, w.rank == 4, offset.rank == 4 else {
-            throw OpError("DeformConv: only 2-D is supported: X (N, C, H, W), W and offset of rank 4; got X \(MathSupport.text(x.shape)), W \(MathSupport.text(w.shape)), offset \(MathSupport.text(offset.shape))")
+            throw OpError(
+                "DeformConv: only 2-D is supported: X (N, C, H, W), W and offset of rank 4; got X \(MathSupport.text(x.shape)), W \(MathSupport.text(w.shape)), offset \(MathSupport.text(offset.shape))"
+            )
         }
         let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let outChannels = w.shape[0]
         guard w.shape[1] * group == channels, outChannels % group == 0, channels % offsetGroup == 0 else {
-            throw OpError("DeformConv: with group \(group) and offset_group \(offsetGroup), X's \(channels) channels need W (M, \(channels / group), kH, kW) with M divisible by group, and C divisible by offset_group; got W \(MathSupport.text(w.shape))")
+            throw OpError(
+                "DeformConv: with group \(group) and offset_group \(offsetGroup), X's \(channels) channels need W (M, \(channels / group), kH, kW) with M divisible by group, and C divisible by offset_group; got W \(MathSupport.text(w.shape))"
+            )
         }
         let kernel = try window.kernel(rank: 2, weights: Array(w.shape[2...]))
         let g = try window.forward(input: [height, width], kernel: kernel)
-        let taps = g.kernelCount, outCount = g.outputCount
+        let taps = g.kernelCount
+        let outCount = g.outputCount
         guard offset.shape == [batch, offsetGroup * 2 * taps] + g.output else {
-            throw OpError("DeformConv: offset must have shape \(MathSupport.text([batch, offsetGroup * 2 * taps] + g.output)), got \(MathSupport.text(offset.shape))")
+            throw OpError(
+                "DeformConv: offset must have shape \(MathSupport.text([batch, offsetGroup * 2 * taps] + g.output)), got \(MathSupport.text(offset.shape))"
+            )
         }
         if let mask, mask.shape != [batch, offsetGroup * taps] + g.output {
-            throw OpError("DeformConv: mask must have shape \(MathSupport.text([batch, offsetGroup * taps] + g.output)), got \(MathSupport.text(mask.shape))")
+            throw OpError(
+                "DeformConv: mask must have shape \(MathSupport.text([batch, offsetGroup * taps] + g.output)), got \(MathSupport.text(mask.shape))"
+            )
         }
         if let bias, bias.rank != 1 || bias.count != outChannels {
-            throw OpError("DeformConv: B must have shape [\(outChannels)], got \(MathSupport.text(bias.shape))")
+            throw OpError(
+                "DeformConv: B must have shape [\(outChannels)], got \(MathSupport.text(bias.shape))")
         }
         let (cg, mg) = (channels / group, outChannels / group)
         let rows = cg * taps
@@ -53,7 +67,9 @@ struct DeformConvOp: Operator {
         let xv = try NNSupport.floats(x, "DeformConv", "X").scalars(as: Float.self)
         let wf = try NNSupport.floats(w, "DeformConv", "W")
         let ov = try NNSupport.floats(offset, "DeformConv", "offset").scalars(as: Float.self)
-        let mv = try mask.map { m throws(OpError) in try NNSupport.floats(m, "DeformConv", "mask").scalars(as: Float.self) }
+        let mv = try mask.map { m throws(OpError) in
+            try NNSupport.floats(m, "DeformConv", "mask").scalars(as: Float.self)
+        }
         let bf = try bias.map { b throws(OpError) in try NNSupport.floats(b, "DeformConv", "B") }
         var y = try ShapeSupport.allocate(.float32, [batch, outChannels] + g.output)
         guard y.count > 0 else { return [try NNSupport.restore(y, to: x.dtype)] }
@@ -73,8 +89,11 @@ struct DeformConvOp: Operator {
                             let row = columns + (ci * taps + t) * outCount
                             for o in 0..<outCount {
                                 let (oy, ox) = (o / g.output[1], o % g.output[1])
-                                let y0 = Float(oy * g.strides[0] - g.padBegin[0] + ky * g.dilations[0]) + ov[offsetRow + o]
-                                let x0 = Float(ox * g.strides[1] - g.padBegin[1] + kx * g.dilations[1])
+                                let y0 =
+                                    Float(oy * g.strides[0] - g.padBegin[0] + ky * g.dilations[0])
+                                    + ov[offsetRow + o]
+                                let x0 =
+                                    Float(ox * g.strides[1] - g.padBegin[1] + kx * g.dilations[1])
                                     + ov[offsetRow + outCount + o]
                                 let sample = bilinear(xv, plane, height, width, y0, x0)
                                 row[o] = sample * (mv?[maskRow + o] ?? 1)
@@ -83,10 +102,12 @@ struct DeformConvOp: Operator {
                     }
                     wf.withUnsafeBufferPointer(of: Float.self) { pw in
                         y.withUnsafeMutableBufferPointer(of: Float.self) { py in
-                            Kernels.sgemm(transA: false, transB: false, m: mg, n: outCount, k: rows, alpha: 1,
-                                          a: pw.baseAddress! + gi * mg * rows, lda: max(rows, 1), b: columns,
-                                          ldb: max(outCount, 1), beta: 0,
-                                          c: py.baseAddress! + (n * outChannels + gi * mg) * outCount, ldc: max(outCount, 1))
+                            Kernels.sgemm(
+                                transA: false, transB: false, m: mg, n: outCount, k: rows, alpha: 1,
+                                a: pw.baseAddress! + gi * mg * rows, lda: max(rows, 1), b: columns,
+                                ldb: max(outCount, 1), beta: 0,
+                                c: py.baseAddress! + (n * outChannels + gi * mg) * outCount,
+                                ldc: max(outCount, 1))
                         }
                     }
                 }
@@ -103,14 +124,19 @@ struct DeformConvOp: Operator {
 
     /// X's plane at the fractional position (y, x), bilinear over the four neighbours, each
     /// outside the image counting as 0.
-    private func bilinear(_ x: [Float], _ plane: Int, _ height: Int, _ width: Int, _ py: Float, _ px: Float) -> Float {
-        guard py.isFinite, px.isFinite, py > -1, px > -1, py < Float(height), px < Float(width) else { return 0 }
+    private func bilinear(_ x: [Float], _ plane: Int, _ height: Int, _ width: Int, _ py: Float, _ px: Float)
+        -> Float
+    {
+        guard py.isFinite, px.isFinite, py > -1, px > -1, py < Float(height), px < Float(width) else {
+            return 0
+        }
         let (fy, fx) = (py.rounded(.down), px.rounded(.down))
         let (ty, tx) = (py - fy, px - fx)
         let (iy, ix) = (Int(fy), Int(fx))
         func at(_ r: Int, _ c: Int) -> Float {
             (0..<height).contains(r) && (0..<width).contains(c) ? x[plane + r * width + c] : 0
         }
-        return (1 - ty) * ((1 - tx) * at(iy, ix) + tx * at(iy, ix + 1)) + ty * ((1 - tx) * at(iy + 1, ix) + tx * at(iy + 1, ix + 1))
+        return (1 - ty) * ((1 - tx) * at(iy, ix) + tx * at(iy, ix + 1)) + ty
+            * ((1 - tx) * at(iy + 1, ix) + tx * at(iy + 1, ix + 1))
     }
 }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// GlobalAveragePool, GlobalMaxPool and GlobalLpPool: one reduction over all spatial axes of
 /// each (image, channel) plane. X is (N, C, D1…Dn); Y is (N, C, 1…1).
@@ -36,9 +37,11 @@ struct GlobalPoolOp: Operator {
         guard x.rank >= 2 else {
             throw OpError("\(name): X must be (N, C, D1…), got \(MathSupport.text(x.shape))")
         }
-        let planes = x.shape[0] * x.shape[1], size = x.shape[2...].reduce(1, *)
+        let planes = x.shape[0] * x.shape[1]
+        let size = x.shape[2...].reduce(1, *)
         let xf = try NNSupport.floats(x, name, "X")
-        var y = try ShapeSupport.allocate(.float32, Array(x.shape[..<2]) + Array(repeating: 1, count: x.rank - 2))
+        var y = try ShapeSupport.allocate(
+            .float32, Array(x.shape[..<2]) + Array(repeating: 1, count: x.rank - 2))
         let (kind, p) = (self.kind, self.p)
         xf.withUnsafeBufferPointer(of: Float.self) { px in
             y.withUnsafeMutableBufferPointer(of: Float.self) { py in
@@ -47,7 +50,10 @@ struct GlobalPoolOp: Operator {
                     switch kind {
                     case .average: py[plane] = row.reduce(0, +) / Float(size)
                     // NaN propagates, as numpy's max does.
-                    case .max: py[plane] = row.reduce(-Float.infinity) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
+                    case .max:
+                        py[plane] = row.reduce(-Float.infinity) {
+                            $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1)
+                        }
                     case .lp: py[plane] = powf(row.reduce(0) { $0 + powf(abs($1), p) }, 1 / p)
                     }
                 }

@@ -33,16 +33,23 @@ struct GridSampleOp: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), grid = try inputs.required(1)
+        let x = try inputs.required(0)
+        let grid = try inputs.required(1)
         let rank = x.rank - 2
-        guard rank >= 1, grid.rank == rank + 2, grid.shape[0] == x.shape[0], grid.shape[rank + 1] == rank else {
-            throw OpError("GridSample: X (N, C, D1…Dr) needs grid (N, O1…Or, r); got X \(MathSupport.text(x.shape)), grid \(MathSupport.text(grid.shape))")
+        guard rank >= 1, grid.rank == rank + 2, grid.shape[0] == x.shape[0], grid.shape[rank + 1] == rank
+        else {
+            throw OpError(
+                "GridSample: X (N, C, D1…Dr) needs grid (N, O1…Or, r); got X \(MathSupport.text(x.shape)), grid \(MathSupport.text(grid.shape))"
+            )
         }
         let (batch, channels) = (x.shape[0], x.shape[1])
-        let dims = Array(x.shape[2...]), outDims = Array(grid.shape[1...rank])
-        let inCount = dims.reduce(1, *), outCount = outDims.reduce(1, *)
+        let dims = Array(x.shape[2...])
+        let outDims = Array(grid.shape[1...rank])
+        let inCount = dims.reduce(1, *)
+        let outCount = outDims.reduce(1, *)
         let strides = Shape.strides(dims)
-        let xf = try NNSupport.floats(x, "GridSample", "X"), gf = try NNSupport.floats(grid, "GridSample", "grid")
+        let xf = try NNSupport.floats(x, "GridSample", "X")
+        let gf = try NNSupport.floats(grid, "GridSample", "grid")
         var y = try ShapeSupport.allocate(.float32, [batch, channels] + outDims)
         xf.withUnsafeBufferPointer(of: Float.self) { px in
             gf.withUnsafeBufferPointer(of: Float.self) { pg in
@@ -68,11 +75,15 @@ struct GridSampleOp: Operator {
     }
 
     /// Σ over the tap product of weight × element; a tap with index −1 reads zero.
-    private func sample(_ plane: UnsafePointer<Float>, _ taps: [[(index: Int, weight: Float)]], _ strides: [Int]) -> Float {
+    private func sample(
+        _ plane: UnsafePointer<Float>, _ taps: [[(index: Int, weight: Float)]], _ strides: [Int]
+    ) -> Float {
         var sum: Float = 0
         var choice = [Int](repeating: 0, count: taps.count)
         while true {
-            var weight: Float = 1, offset = 0, inside = true
+            var weight: Float = 1
+            var offset = 0
+            var inside = true
             for a in 0..<taps.count {
                 let tap = taps[a][choice[a]]
                 weight *= tap.weight
@@ -112,15 +123,21 @@ struct GridSampleOp: Operator {
         case .nearest:
             return [(pixel(Int(x), length, low, high), 1)]
         case .linear:
-            let x0 = x.rounded(.down), t = x - x0, i = Int(x0)
+            let x0 = x.rounded(.down)
+            let t = x - x0
+            let i = Int(x0)
             return [(pixel(i, length, low, high), 1 - t), (pixel(i + 1, length, low, high), t)]
         case .cubic:
-            let x0 = x.rounded(.down), t = x - x0, i = Int(x0)
+            let x0 = x.rounded(.down)
+            let t = x - x0
+            let i = Int(x0)
             let a: Float = -0.75
             func far(_ d: Float) -> Float { ((a * d - 5 * a) * d + 8 * a) * d - 4 * a }  // 1 ≤ d < 2
             func near(_ d: Float) -> Float { ((a + 2) * d - (a + 3)) * d * d + 1 }  // d ≤ 1
-            return [(pixel(i - 1, length, low, high), far(t + 1)), (pixel(i, length, low, high), near(t)),
-                    (pixel(i + 1, length, low, high), near(1 - t)), (pixel(i + 2, length, low, high), far(2 - t))]
+            return [
+                (pixel(i - 1, length, low, high), far(t + 1)), (pixel(i, length, low, high), near(t)),
+                (pixel(i + 1, length, low, high), near(1 - t)), (pixel(i + 2, length, low, high), far(2 - t)),
+            ]
         }
     }
 
@@ -139,11 +156,15 @@ struct GridSampleOp: Operator {
         let span = high - low
         guard span > 0, x.isFinite else { return low }
         if x < low {
-            let d = low - x, flips = (d / span).rounded(.towardZero), r = d - flips * span
+            let d = low - x
+            let flips = (d / span).rounded(.towardZero)
+            let r = d - flips * span
             return flips.truncatingRemainder(dividingBy: 2) == 0 ? low + r : high - r
         }
         if x > high {
-            let d = x - high, flips = (d / span).rounded(.towardZero), r = d - flips * span
+            let d = x - high
+            let flips = (d / span).rounded(.towardZero)
+            let r = d - flips * span
             return flips.truncatingRemainder(dividingBy: 2) == 0 ? high - r : low + r
         }
         return x

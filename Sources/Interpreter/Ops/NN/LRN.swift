@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// LRN: local response normalization across channels,
 /// `y = x / (bias + alpha / size · Σ x²)^beta` with the sum over the `size` channels around
@@ -29,7 +30,8 @@ struct LRNOp: Operator {
         let x = try inputs.required(0)
         guard x.rank >= 2 else { throw OpError("LRN: X must be (N, C, …), got \(MathSupport.text(x.shape))") }
         let (batch, channels, inner) = (x.shape[0], x.shape[1], x.shape[2...].reduce(1, *))
-        let before = (size - 1) / 2, after = size / 2  // size / 2 = ceil((size − 1) / 2)
+        let before = (size - 1) / 2
+        let after = size / 2  // size / 2 = ceil((size − 1) / 2)
         let xf = try NNSupport.floats(x, "LRN", "X")
         var y = try ShapeSupport.allocate(.float32, x.shape)
         let (alpha, beta, bias, size) = (self.alpha, self.beta, self.bias, Float(self.size))

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// LinearAttention (opset 27): the recurrent linear-attention family, run token by token.
 /// https://onnx.ai/onnx/operators/onnx__LinearAttention.html
@@ -25,7 +26,9 @@ struct LinearAttentionOp: Operator {
         qHeads = try node.required("q_num_heads", node.int)
         kvHeads = try node.required("kv_num_heads", node.int)
         guard qHeads > 0, kvHeads > 0, qHeads % kvHeads == 0 else {
-            throw OpError("LinearAttention: q_num_heads (\(qHeads)) must be a positive multiple of kv_num_heads (\(kvHeads))")
+            throw OpError(
+                "LinearAttention: q_num_heads (\(qHeads)) must be a positive multiple of kv_num_heads (\(kvHeads))"
+            )
         }
         scale = try node.float("scale", default: 0)
         let rule = try node.string("update_rule", default: "gated_delta")
@@ -37,16 +40,27 @@ struct LinearAttentionOp: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let query = try inputs.required(0), key = try inputs.required(1), value = try inputs.required(2)
-        let past = inputs.optional(3), decay = inputs.optional(4), beta = inputs.optional(5)
-        let shapes = "query \(MathSupport.text(query.shape)), key \(MathSupport.text(key.shape)), value \(MathSupport.text(value.shape))"
+        let query = try inputs.required(0)
+        let key = try inputs.required(1)
+        let value = try inputs.required(2)
+        let past = inputs.optional(3)
+        let decay = inputs.optional(4)
+        let beta = inputs.optional(5)
+        let shapes =
+            "query \(MathSupport.text(query.shape)), key \(MathSupport.text(key.shape)), value \(MathSupport.text(value.shape))"
         guard query.rank == 3, key.rank == 3, value.rank == 3, key.shape[..<2] == query.shape[..<2],
-              value.shape[..<2] == query.shape[..<2], query.shape[2] % qHeads == 0, value.shape[2] % kvHeads == 0,
-              key.shape[2] == query.shape[2] / qHeads * kvHeads else {
-            throw OpError("LinearAttention: need query (B, T, \(qHeads)·dk), key (B, T, \(kvHeads)·dk), value (B, T, \(kvHeads)·dv); got \(shapes)")
+            value.shape[..<2] == query.shape[..<2], query.shape[2] % qHeads == 0,
+            value.shape[2] % kvHeads == 0,
+            key.shape[2] == query.shape[2] / qHeads * kvHeads
+        else {
+            throw OpError(
+                "LinearAttention: need query (B, T, \(qHeads)·dk), key (B, T, \(kvHeads)·dk), value (B, T, \(kvHeads)·dv); got \(shapes)"
+            )
         }
         guard gated == (decay != nil), delta == (beta != nil) else {
-            throw OpError("LinearAttention: the update rule needs \(gated ? "a" : "no") decay and \(delta ? "a" : "no") beta input")
+            throw OpError(
+                "LinearAttention: the update rule needs \(gated ? "a" : "no") decay and \(delta ? "a" : "no") beta input"
+            )
         }
         let (batch, steps) = (query.shape[0], query.shape[1])
         let (dk, dv) = (query.shape[2] / qHeads, value.shape[2] / kvHeads)
@@ -54,19 +68,28 @@ struct LinearAttentionOp: Operator {
         let k = try NNSupport.floats(key, "LinearAttention", "key").scalars(as: Float.self)
         let v = try NNSupport.floats(value, "LinearAttention", "value").scalars(as: Float.self)
         // decay: per key dimension (stride 1 within a head) or one value per head (stride 0).
-        var g: [Float] = [], gPerDim = false
+        var g: [Float] = []
+        var gPerDim = false
         if let decay {
             guard decay.rank == 3, decay.shape[..<2] == query.shape[..<2],
-                  decay.shape[2] == kvHeads || decay.shape[2] == kvHeads * dk else {
-                throw OpError("LinearAttention: decay must be (B, T, \(kvHeads)) or (B, T, \(kvHeads * dk)), got \(MathSupport.text(decay.shape))")
+                decay.shape[2] == kvHeads || decay.shape[2] == kvHeads * dk
+            else {
+                throw OpError(
+                    "LinearAttention: decay must be (B, T, \(kvHeads)) or (B, T, \(kvHeads * dk)), got \(MathSupport.text(decay.shape))"
+                )
             }
             g = try NNSupport.floats(decay, "LinearAttention", "decay").scalars(as: Float.self)
             gPerDim = decay.shape[2] == kvHeads * dk
         }
-        var b: [Float] = [], betaPerHead = false
+        var b: [Float] = []
+        var betaPerHead = false
         if let beta {
-            guard beta.rank == 3, beta.shape[..<2] == query.shape[..<2], beta.shape[2] == kvHeads || beta.shape[2] == 1 else {
-                throw OpError("LinearAttention: beta must be (B, T, \(kvHeads)) or (B, T, 1), got \(MathSupport.text(beta.shape))")
+            guard beta.rank == 3, beta.shape[..<2] == query.shape[..<2],
+                beta.shape[2] == kvHeads || beta.shape[2] == 1
+            else {
+                throw OpError(
+                    "LinearAttention: beta must be (B, T, \(kvHeads)) or (B, T, 1), got \(MathSupport.text(beta.shape))"
+                )
             }
             b = try NNSupport.floats(beta, "LinearAttention", "beta").scalars(as: Float.self)
             betaPerHead = beta.shape[2] == kvHeads
@@ -74,7 +97,9 @@ struct LinearAttentionOp: Operator {
         var state = [Float](repeating: 0, count: try ShapeSupport.product([batch, kvHeads, dk, dv]))
         if let past {
             guard past.shape == [batch, kvHeads, dk, dv] else {
-                throw OpError("LinearAttention: past_state must be (\(batch), \(kvHeads), \(dk), \(dv)), got \(MathSupport.text(past.shape))")
+                throw OpError(
+                    "LinearAttention: past_state must be (\(batch), \(kvHeads), \(dk), \(dv)), got \(MathSupport.text(past.shape))"
+                )
             }
             state = try NNSupport.floats(past, "LinearAttention", "past_state").scalars(as: Float.self)
         }
@@ -87,7 +112,8 @@ struct LinearAttentionOp: Operator {
                 let token = n * steps + t
                 for h in 0..<kvHeads {
                     let s = (n * kvHeads + h) * dk * dv
-                    let kt = token * kvHeads * dk + h * dk, vt = token * kvHeads * dv + h * dv
+                    let kt = token * kvHeads * dk + h * dk
+                    let vt = token * kvHeads * dv + h * dv
                     if gated {
                         for d in 0..<dk {
                             let factor = expf(g[gPerDim ? kt + d : token * kvHeads + h])
@@ -107,7 +133,8 @@ struct LinearAttentionOp: Operator {
                         for m in 0..<dv { state[s + d * dv + m] += k[kt + d] * corrected[m] }
                     }
                     for qh in (h * group)..<((h + 1) * group) {
-                        let qt = token * qHeads * dk + qh * dk, ot = token * qHeads * dv + qh * dv
+                        let qt = token * qHeads * dk + qh * dk
+                        let ot = token * qHeads * dv + qh * dv
                         for m in 0..<dv {
                             var sum: Float = 0
                             for d in 0..<dk { sum += q[qt + d] * state[s + d * dv + m] }
@@ -117,9 +144,11 @@ struct LinearAttentionOp: Operator {
                 }
             }
         }
-        let y = try NNSupport.restore(Tensor(shape: [batch, steps, qHeads * dv], scalars: output), to: query.dtype)
-        let present = try NNSupport.restore(Tensor(shape: [batch, kvHeads, dk, dv], scalars: state),
-                                            to: past?.dtype ?? query.dtype)
+        let y = try NNSupport.restore(
+            Tensor(shape: [batch, steps, qHeads * dv], scalars: output), to: query.dtype)
+        let present = try NNSupport.restore(
+            Tensor(shape: [batch, kvHeads, dk, dv], scalars: state),
+            to: past?.dtype ?? query.dtype)
         return [y, present]
     }
 }

@@ -17,7 +17,8 @@ struct MaxPoolOp: Operator {
         window = try WindowAttributes(context.node, op: "MaxPool")
         let storageOrder = try context.node.int("storage_order", default: 0)
         guard storageOrder == 0 || storageOrder == 1 else {
-            throw OpError("MaxPool: storage_order must be 0 (row major) or 1 (column major), got \(storageOrder)")
+            throw OpError(
+                "MaxPool: storage_order must be 0 (row major) or 1 (column major), got \(storageOrder)")
         }
         columnMajor = storageOrder == 1
         wantsIndices = context.node.outputs.count > 1
@@ -26,10 +27,13 @@ struct MaxPoolOp: Operator {
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try inputs.required(0)
         guard x.rank >= 3 else {
-            throw OpError("MaxPool: X must be (N, C, D1…) with at least one spatial axis, got \(MathSupport.text(x.shape))")
+            throw OpError(
+                "MaxPool: X must be (N, C, D1…) with at least one spatial axis, got \(MathSupport.text(x.shape))"
+            )
         }
         let spatial = Array(x.shape[2...])
-        let geometry = try window.forward(input: spatial, kernel: try window.kernel(rank: spatial.count, weights: nil))
+        let geometry = try window.forward(
+            input: spatial, kernel: try window.kernel(rank: spatial.count, weights: nil))
         try NNSupport.checkWindowTable(geometry, "MaxPool")
         let windows = Kernels.PoolWindows(geometry, columnMajor: columnMajor)
         let outShape = Array(x.shape[..<2]) + geometry.output
@@ -41,7 +45,9 @@ struct MaxPoolOp: Operator {
         case .float16: y = try pool(x, Float16.self, -.infinity, windows, geometry, outShape, &indices)
         case .bfloat16:
             // Exact both ways: every bfloat16 is a float32.
-            let wide = try pool(MathSupport.cast(x, to: .float32), Float.self, -.infinity, windows, geometry, outShape, &indices)
+            let wide = try pool(
+                MathSupport.cast(x, to: .float32), Float.self, -.infinity, windows, geometry, outShape,
+                &indices)
             y = try MathSupport.cast(wide, to: .bfloat16)
         case .int8: y = try pool(x, Int8.self, .min, windows, geometry, outShape, &indices)
         case .uint8: y = try pool(x, UInt8.self, .min, windows, geometry, outShape, &indices)
@@ -67,8 +73,9 @@ struct MaxPoolOp: Operator {
         x.withUnsafeBufferPointer(of: T.self) { px in
             y.withUnsafeMutableBufferPointer(of: T.self) { py in
                 indices.withUnsafeMutableBufferPointer(of: Int64.self) { pi in
-                    Kernels.maxPool(px.baseAddress!, planes: planes, inputCount: geometry.inputCount, windows: windows,
-                                    lowest: lowest, output: py.baseAddress!, indices: wantsIndices ? pi.baseAddress : nil)
+                    Kernels.maxPool(
+                        px.baseAddress!, planes: planes, inputCount: geometry.inputCount, windows: windows,
+                        lowest: lowest, output: py.baseAddress!, indices: wantsIndices ? pi.baseAddress : nil)
                 }
             }
         }

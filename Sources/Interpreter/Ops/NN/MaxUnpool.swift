@@ -15,9 +15,12 @@ struct MaxUnpoolOp: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), indices = try inputs.required(1)
+        let x = try inputs.required(0)
+        let indices = try inputs.required(1)
         guard x.rank >= 3, indices.shape == x.shape else {
-            throw OpError("MaxUnpool: X must be (N, C, D1…) and I the same shape; got X \(MathSupport.text(x.shape)), I \(MathSupport.text(indices.shape))")
+            throw OpError(
+                "MaxUnpool: X must be (N, C, D1…) and I the same shape; got X \(MathSupport.text(x.shape)), I \(MathSupport.text(indices.shape))"
+            )
         }
         let rank = x.rank - 2
         let kernel = try window.kernel(rank: rank, weights: nil)
@@ -30,16 +33,21 @@ struct MaxUnpoolOp: Operator {
         if let requested = inputs.optional(2) {
             shape = try ShapeSupport.ints(requested, "MaxUnpool output_shape")
             guard shape.count == x.rank, zip(shape, inferred).allSatisfy({ $0 >= $1 }) else {
-                throw OpError("MaxUnpool: output_shape \(shape) must have rank \(x.rank) and be at least the unpooled shape \(inferred)")
+                throw OpError(
+                    "MaxUnpool: output_shape \(shape) must have rank \(x.rank) and be at least the unpooled shape \(inferred)"
+                )
             }
         }
         guard inferred.allSatisfy({ $0 >= 0 }) else {
-            throw OpError("MaxUnpool: unpooled shape \(inferred) is negative (kernel \(kernel), strides \(strides), pads \(pads))")
+            throw OpError(
+                "MaxUnpool: unpooled shape \(inferred) is negative (kernel \(kernel), strides \(strides), pads \(pads))"
+            )
         }
         let limit = try ShapeSupport.product(inferred)
         let positions = try ShapeSupport.ints(indices, "MaxUnpool I")
         if let bad = positions.first(where: { $0 < 0 || $0 >= limit }) {
-            throw OpError("MaxUnpool: index \(bad) is outside the unpooled shape \(inferred) (\(limit) elements)")
+            throw OpError(
+                "MaxUnpool: index \(bad) is outside the unpooled shape \(inferred) (\(limit) elements)")
         }
         // Scatter into the unpooled shape, then place that block at the origin of the output.
         let byteSize = x.dtype.byteSize
@@ -57,9 +65,10 @@ struct MaxUnpoolOp: Operator {
         guard unpooled.count > 0 else { return [y] }
         unpooled.withUnsafeRawBytes { source in
             y.withUnsafeMutableRawBytes { destination in
-                StridedCopy.copy(shape: inferred, elementSize: byteSize, from: source.baseAddress!,
-                                 strides: Shape.strides(inferred), to: destination.baseAddress!,
-                                 strides: Shape.strides(shape))
+                StridedCopy.copy(
+                    shape: inferred, elementSize: byteSize, from: source.baseAddress!,
+                    strides: Shape.strides(inferred), to: destination.baseAddress!,
+                    strides: Shape.strides(shape))
             }
         }
         return [y]

@@ -25,7 +25,9 @@ enum NNSupport {
     ) throws -> R {
         let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
         guard !overflow, bytes <= ShapeSupport.maxOutputBytes else {
-            throw OpError("\(op): workspace of \(count) floats exceeds the limit of \(ShapeSupport.maxOutputBytes) bytes")
+            throw OpError(
+                "\(op): workspace of \(count) floats exceeds the limit of \(ShapeSupport.maxOutputBytes) bytes"
+            )
         }
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
         defer { buffer.deallocate() }
@@ -39,7 +41,9 @@ enum NNSupport {
     static func checkWindowTable(_ geometry: WindowGeometry, _ op: String) throws(OpError) {
         let (entries, overflow) = geometry.outputCount.multipliedReportingOverflow(by: geometry.kernelCount)
         guard !overflow, entries <= maxWindowTable else {
-            throw OpError("\(op): \(geometry.outputCount) windows of \(geometry.kernelCount) taps exceed the limit of \(maxWindowTable) window entries")
+            throw OpError(
+                "\(op): \(geometry.outputCount) windows of \(geometry.kernelCount) taps exceed the limit of \(maxWindowTable) window entries"
+            )
         }
     }
 }

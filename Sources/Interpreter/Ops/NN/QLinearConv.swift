@@ -18,7 +18,8 @@ struct QLinearConvOp: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), w = try inputs.required(3)
+        let x = try inputs.required(0)
+        let w = try inputs.required(3)
         let (sums, shape) = try integerConvolution(
             "QLinearConv", x: x, xZeroPoint: inputs.optional(2), w: w, wZeroPoint: inputs.optional(5),
             bias: inputs.optional(8), window: window, group: group)
@@ -44,11 +45,15 @@ struct QLinearConvOp: Operator {
 
     /// A float scale input: one value, or `count` values when per channel is allowed.
     private func scales(_ t: Tensor, _ count: Int, _ what: String) throws(OpError) -> [Float] {
-        guard t.dtype.isFloatingPoint else { throw OpError("QLinearConv: \(what) must be float, got \(t.dtype)") }
+        guard t.dtype.isFloatingPoint else {
+            throw OpError("QLinearConv: \(what) must be float, got \(t.dtype)")
+        }
         let values = try MathSupport.cast(t, to: .float32).scalars(as: Float.self)
         if values.count == 1 { return Array(repeating: values[0], count: max(count, 1)) }
         guard values.count == count, t.rank == 1 else {
-            throw OpError("QLinearConv: \(what) must be a scalar\(count > 1 ? " or hold \(count) values" : ""), got shape \(MathSupport.text(t.shape))")
+            throw OpError(
+                "QLinearConv: \(what) must be a scalar\(count > 1 ? " or hold \(count) values" : ""), got shape \(MathSupport.text(t.shape))"
+            )
         }
         return values
     }
@@ -56,7 +61,9 @@ struct QLinearConvOp: Operator {
     private func scalar(_ t: Tensor, _ what: String) throws(OpError) -> Double {
         let values: [Double]
         do { values = try t.doubleValues() } catch { throw OpError("QLinearConv: \(what): \(error)") }
-        guard values.count == 1 else { throw OpError("QLinearConv: \(what) must be a scalar, got shape \(MathSupport.text(t.shape))") }
+        guard values.count == 1 else {
+            throw OpError("QLinearConv: \(what) must be a scalar, got shape \(MathSupport.text(t.shape))")
+        }
         return values[0]
     }
 }

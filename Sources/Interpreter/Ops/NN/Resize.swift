@@ -14,7 +14,11 @@ import TensorCore
 /// round to nearest and saturate.
 struct ResizeOp: Operator {
     enum Form: Sendable { case upsample7, legacy, current }
-    enum AspectPolicy: String, Sendable { case stretch, notLarger = "not_larger", notSmaller = "not_smaller" }
+    enum AspectPolicy: String, Sendable {
+        case stretch
+        case notLarger = "not_larger"
+        case notSmaller = "not_smaller"
+    }
 
     let name: String
     let form: Form
@@ -37,15 +41,20 @@ struct ResizeOp: Operator {
         let coordinateText = try node.string("coordinate_transformation_mode", default: "half_pixel")
         let nearestText = try node.string("nearest_mode", default: "round_prefer_floor")
         let policyText = try node.string("keep_aspect_ratio_policy", default: "stretch")
-        guard form == .current || mode != .cubic else { throw OpError("\(name): mode 'cubic' needs Resize-11 or later") }
+        guard form == .current || mode != .cubic else {
+            throw OpError("\(name): mode 'cubic' needs Resize-11 or later")
+        }
         guard let coordinateMode = ResizeAxis.CoordinateMode(rawValue: coordinateText) else {
             throw OpError("\(name): coordinate_transformation_mode '\(coordinateText)' is not supported")
         }
         guard let nearestMode = ResizeAxis.NearestMode(rawValue: nearestText), nearestMode != .legacy else {
-            throw OpError("\(name): nearest_mode '\(nearestText)' is not round_prefer_floor, round_prefer_ceil, floor or ceil")
+            throw OpError(
+                "\(name): nearest_mode '\(nearestText)' is not round_prefer_floor, round_prefer_ceil, floor or ceil"
+            )
         }
         guard let policy = AspectPolicy(rawValue: policyText) else {
-            throw OpError("\(name): keep_aspect_ratio_policy '\(policyText)' is not stretch, not_larger or not_smaller")
+            throw OpError(
+                "\(name): keep_aspect_ratio_policy '\(policyText)' is not stretch, not_larger or not_smaller")
         }
         let current = form == .current
         options = ResizeAxis.Options(
@@ -81,8 +90,10 @@ struct ResizeOp: Operator {
                 let source = current
                 source.withUnsafeBufferPointer(of: Float.self) { px in
                     next.withUnsafeMutableBufferPointer(of: Float.self) { py in
-                        pass.apply(px.baseAddress!, shape: source.shape, axis: axis, extrapolation: extrapolationValue,
-                                   into: py.baseAddress!)
+                        pass.apply(
+                            px.baseAddress!, shape: source.shape, axis: axis,
+                            extrapolation: extrapolationValue,
+                            into: py.baseAddress!)
                     }
                 }
             }
@@ -114,11 +125,13 @@ struct ResizeOp: Operator {
         switch (scales, sizes) {
         case (let s?, nil):
             guard s.count == count, s.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-                throw OpError("\(name): scales \(s) must hold \(count) positive values (one per resized axis)")
+                throw OpError(
+                    "\(name): scales \(s) must hold \(count) positive values (one per resized axis)")
             }
         case (nil, let s?):
             guard s.count == count, s.allSatisfy({ $0 >= 0 }) else {
-                throw OpError("\(name): sizes \(s) must hold \(count) nonnegative values (one per resized axis)")
+                throw OpError(
+                    "\(name): sizes \(s) must hold \(count) nonnegative values (one per resized axis)")
             }
         case (nil, nil): throw OpError("\(name): one of scales and sizes is required")
         case (_?, _?): throw OpError("\(name): only one of scales and sizes may be given")
@@ -138,12 +151,14 @@ struct ResizeOp: Operator {
         var plan: [AxisPlan] = []
         for (i, axis) in axisList.enumerated() {
             let input = shape[axis]
-            var scale: Double, output: Int
+            var scale: Double
+            var output: Int
             if let policyScale {
                 scale = policyScale
                 let product = policyScale * Double(input) + 0.5
                 guard product < Double(1 << 40) else {
-                    throw OpError("\(name): sizes \(sizes ?? []) give an output far too large on axis \(axis)")
+                    throw OpError(
+                        "\(name): sizes \(sizes ?? []) give an output far too large on axis \(axis)")
                 }
                 output = Int(product)
             } else if let sizes {
@@ -171,14 +186,18 @@ struct ResizeOp: Operator {
             }
             let cropping = options.coordinateMode == .tfCropAndResize && region != (0, 1)
             // An empty axis stays empty (scales only; sizes on an empty axis were refused).
-            plan.append(AxisPlan(axis: axis, output: output, scale: scale, roi: region,
-                                 identity: input == 0 || (scale == 1 && output == input && !cropping)))
+            plan.append(
+                AxisPlan(
+                    axis: axis, output: output, scale: scale, roi: region,
+                    identity: input == 0 || (scale == 1 && output == input && !cropping)))
         }
         return plan
     }
 
     private func floatInput(_ x: Tensor) throws(OpError) -> Tensor {
-        guard x.dtype != .bool, x.dtype != .string else { throw OpError("\(name): dtype \(x.dtype) is not supported") }
+        guard x.dtype != .bool, x.dtype != .string else {
+            throw OpError("\(name): dtype \(x.dtype) is not supported")
+        }
         return try MathSupport.cast(x, to: .float32)
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How Resize reads one axis: for each output position, a fixed number of input taps and
@@ -15,16 +15,21 @@ struct ResizeAxis {
     enum Mode: String, Sendable { case nearest, linear, cubic }
 
     enum NearestMode: String, Sendable {
-        case roundPreferFloor = "round_prefer_floor", roundPreferCeil = "round_prefer_ceil", floor, ceil
+        case roundPreferFloor = "round_prefer_floor"
+        case roundPreferCeil = "round_prefer_ceil"
+        case floor, ceil
         /// Resize-10 and Upsample: floor when enlarging, ceil when shrinking (onnxruntime's
         /// behaviour for the opsets that had no nearest_mode).
         case legacy
     }
 
     enum CoordinateMode: String, Sendable {
-        case halfPixel = "half_pixel", halfPixelSymmetric = "half_pixel_symmetric"
-        case pytorchHalfPixel = "pytorch_half_pixel", alignCorners = "align_corners"
-        case asymmetric, tfCropAndResize = "tf_crop_and_resize"
+        case halfPixel = "half_pixel"
+        case halfPixelSymmetric = "half_pixel_symmetric"
+        case pytorchHalfPixel = "pytorch_half_pixel"
+        case alignCorners = "align_corners"
+        case asymmetric
+        case tfCropAndResize = "tf_crop_and_resize"
     }
 
     struct Options: Sendable {
@@ -60,8 +65,9 @@ struct ResizeAxis {
         let start = 1 - taps / 2
         var coefficients = [Double](repeating: 0, count: taps)
         for o in 0..<output {
-            var (x, outside) = Self.sourceCoordinate(o, input: input, output: output, scale: scale, roi: roi,
-                                                     options.coordinateMode)
+            var (x, outside) = Self.sourceCoordinate(
+                o, input: input, output: output, scale: scale, roi: roi,
+                options.coordinateMode)
             // Only a crop region from the data can put x far out (or make it NaN); such a
             // position is extrapolated, and clamping keeps the Int conversion below safe.
             if !x.isFinite { (x, outside) = (0, true) }
@@ -73,7 +79,8 @@ struct ResizeAxis {
                 base -= 1
                 ratio = 1
             }
-            Self.coefficients(&coefficients, ratio: ratio, start: start, shrink: shrink, downsampling: scale < 1, options)
+            Self.coefficients(
+                &coefficients, ratio: ratio, start: start, shrink: shrink, downsampling: scale < 1, options)
             let first = Int(base) + start
             if options.excludeOutside {
                 for k in 0..<taps where !(0..<input).contains(first + k) { coefficients[k] = 0 }
@@ -92,7 +99,8 @@ struct ResizeAxis {
     private static func sourceCoordinate(
         _ o: Int, input: Int, output: Int, scale: Double, roi: (Double, Double), _ mode: CoordinateMode
     ) -> (Double, Bool) {
-        let y = Double(o), length = Double(input)
+        let y = Double(o)
+        let length = Double(input)
         // The reference uses the unrounded output length scale·input.
         let outputLength = scale * length
         switch mode {
@@ -140,7 +148,9 @@ struct ResizeAxis {
             let a = options.cubicCoeffA
             for k in c.indices {
                 let x = abs((Double(start + k) - ratio) * shrink)
-                c[k] = x <= 1 ? ((a + 2) * x - (a + 3)) * x * x + 1
+                c[k] =
+                    x <= 1
+                    ? ((a + 2) * x - (a + 3)) * x * x + 1
                     : x < 2 ? ((a * x - 5 * a) * x + 8 * a) * x - 4 * a : 0
             }
             if options.antialias { normalize(&c) }
@@ -155,9 +165,11 @@ struct ResizeAxis {
     /// Resizes axis `axis` of `x` (shape `shape`, row-major) into `y`, whose shape has
     /// `output` there; positions outside a crop region become `extrapolation`.
     func apply(
-        _ x: UnsafePointer<Float>, shape: [Int], axis: Int, extrapolation: Float, into y: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, shape: [Int], axis: Int, extrapolation: Float,
+        into y: UnsafeMutablePointer<Float>
     ) {
-        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        let outer = shape[..<axis].reduce(1, *)
+        let inner = shape[(axis + 1)...].reduce(1, *)
         for block in 0..<outer {
             let source = x + block * input * inner
             for o in 0..<output {

@@ -23,12 +23,17 @@ struct RoiAlignOp: Operator {
     init(_ context: OpContext) throws {
         let node = context.node
         let mode = try node.string("mode", default: "avg")
-        guard mode == "avg" || mode == "max" else { throw OpError("RoiAlign: mode '\(mode)' is not avg or max") }
+        guard mode == "avg" || mode == "max" else {
+            throw OpError("RoiAlign: mode '\(mode)' is not avg or max")
+        }
         average = mode == "avg"
-        let transform = try node.string("coordinate_transformation_mode",
-                                        default: context.opset >= 16 ? "half_pixel" : "output_half_pixel")
+        let transform = try node.string(
+            "coordinate_transformation_mode",
+            default: context.opset >= 16 ? "half_pixel" : "output_half_pixel")
         guard transform == "half_pixel" || transform == "output_half_pixel" else {
-            throw OpError("RoiAlign: coordinate_transformation_mode '\(transform)' is not half_pixel or output_half_pixel")
+            throw OpError(
+                "RoiAlign: coordinate_transformation_mode '\(transform)' is not half_pixel or output_half_pixel"
+            )
         }
         halfPixel = transform == "half_pixel"
         outputHeight = try node.int("output_height", default: 1)
@@ -36,23 +41,32 @@ struct RoiAlignOp: Operator {
         samplingRatio = try node.int("sampling_ratio", default: 0)
         spatialScale = Double(try node.float("spatial_scale", default: 1))
         let limit = WindowAttributes.maxAttributeValue
-        guard (1...limit).contains(outputHeight), (1...limit).contains(outputWidth), (0...limit).contains(samplingRatio) else {
-            throw OpError("RoiAlign: output_height \(outputHeight) and output_width \(outputWidth) must be in 1...\(limit), sampling_ratio \(samplingRatio) in 0...\(limit)")
+        guard (1...limit).contains(outputHeight), (1...limit).contains(outputWidth),
+            (0...limit).contains(samplingRatio)
+        else {
+            throw OpError(
+                "RoiAlign: output_height \(outputHeight) and output_width \(outputWidth) must be in 1...\(limit), sampling_ratio \(samplingRatio) in 0...\(limit)"
+            )
         }
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), rois = try inputs.required(1)
+        let x = try inputs.required(0)
+        let rois = try inputs.required(1)
         let batchIndices = try ShapeSupport.ints(try inputs.required(2), "RoiAlign batch_indices")
         guard x.rank == 4, rois.rank == 2, rois.shape[1] == 4, rois.shape[0] == batchIndices.count else {
-            throw OpError("RoiAlign: X must be (N, C, H, W), rois (R, 4) and batch_indices (R); got X \(MathSupport.text(x.shape)), rois \(MathSupport.text(rois.shape)), batch_indices of \(batchIndices.count)")
+            throw OpError(
+                "RoiAlign: X must be (N, C, H, W), rois (R, 4) and batch_indices (R); got X \(MathSupport.text(x.shape)), rois \(MathSupport.text(rois.shape)), batch_indices of \(batchIndices.count)"
+            )
         }
         let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         if let bad = batchIndices.first(where: { !(0..<batch).contains($0) }) {
             throw OpError("RoiAlign: batch index \(bad) is outside 0..<\(batch)")
         }
         let boxes = try NNSupport.floats(rois, "RoiAlign", "rois").scalars(as: Float.self).map(Double.init)
-        guard boxes.allSatisfy(\.isFinite) else { throw OpError("RoiAlign: rois hold a non-finite coordinate") }
+        guard boxes.allSatisfy(\.isFinite) else {
+            throw OpError("RoiAlign: rois hold a non-finite coordinate")
+        }
         let xf = try NNSupport.floats(x, "RoiAlign", "X")
         let (pooledH, pooledW) = (outputHeight, outputWidth)
         var y = try ShapeSupport.allocate(.float32, [batchIndices.count, channels, pooledH, pooledW])
@@ -67,15 +81,21 @@ struct RoiAlignOp: Operator {
                 roiH = max(roiH, 1)
             }
             let (binH, binW) = (roiH / Double(pooledH), roiW / Double(pooledW))
-            let gridH = samplingRatio > 0 ? samplingRatio : Int(min(binH.rounded(.up), Double(Self.maxSamplesPerBin)))
-            let gridW = samplingRatio > 0 ? samplingRatio : Int(min(binW.rounded(.up), Double(Self.maxSamplesPerBin)))
+            let gridH =
+                samplingRatio > 0 ? samplingRatio : Int(min(binH.rounded(.up), Double(Self.maxSamplesPerBin)))
+            let gridW =
+                samplingRatio > 0 ? samplingRatio : Int(min(binW.rounded(.up), Double(Self.maxSamplesPerBin)))
             guard gridH.multipliedReportingOverflow(by: gridW).partialValue <= Self.maxSamplesPerBin else {
-                throw OpError("RoiAlign: roi \(r) needs \(gridH)×\(gridW) samples per bin, more than \(Self.maxSamplesPerBin)")
+                throw OpError(
+                    "RoiAlign: roi \(r) needs \(gridH)×\(gridW) samples per bin, more than \(Self.maxSamplesPerBin)"
+                )
             }
             let bins = pooledH * pooledW  // ≤ 2⁴⁰: both are attributes checked at plan time
             let (sampleCount, overflow) = bins.multipliedReportingOverflow(by: gridH * gridW)
             guard !overflow, sampleCount <= Self.maxSamplesPerBin << 6 else {
-                throw OpError("RoiAlign: roi \(r) needs \(gridH)×\(gridW) samples in each of \(bins) bins, more than \(Self.maxSamplesPerBin << 6) in all")
+                throw OpError(
+                    "RoiAlign: roi \(r) needs \(gridH)×\(gridW) samples in each of \(bins) bins, more than \(Self.maxSamplesPerBin << 6) in all"
+                )
             }
             let count = Double(max(gridH * gridW, 1))
             // Bilinear samples of every bin, shared by all channels: 4 positions and weights each.
@@ -102,14 +122,19 @@ struct RoiAlignOp: Operator {
                             var first = true
                             for s in samples[(bin * perBin)..<((bin + 1) * perBin)] {
                                 if average {
-                                    for k in 0..<4 { value += s.weights[k] * Double(px[plane + s.positions[k]]) }
+                                    for k in 0..<4 {
+                                        value += s.weights[k] * Double(px[plane + s.positions[k]])
+                                    }
                                 } else {
-                                    let corner = (0..<4).map { s.weights[$0] * Double(px[plane + s.positions[$0]]) }.max() ?? 0
+                                    let corner =
+                                        (0..<4).map { s.weights[$0] * Double(px[plane + s.positions[$0]]) }
+                                        .max() ?? 0
                                     value = first ? corner : max(value, corner)
                                     first = false
                                 }
                             }
-                            py[((r * channels + c) * pooledH * pooledW) + bin] = Float(average ? value / count : value)
+                            py[((r * channels + c) * pooledH * pooledW) + bin] = Float(
+                                average ? value / count : value)
                         }
                     }
                 }
@@ -120,13 +145,17 @@ struct RoiAlignOp: Operator {
 
     /// The four neighbours of (y, x) in an (height, width) plane and their bilinear weights;
     /// points more than one pixel outside get weight 0.
-    private func bilinear(_ sy: Double, _ sx: Double, _ height: Int, _ width: Int) -> (positions: [Int], weights: [Double]) {
+    private func bilinear(_ sy: Double, _ sx: Double, _ height: Int, _ width: Int) -> (
+        positions: [Int], weights: [Double]
+    ) {
         if sy < -1 || sy > Double(height) || sx < -1 || sx > Double(width) || height == 0 || width == 0 {
             return ([0, 0, 0, 0], [0, 0, 0, 0])
         }
-        var y = max(sy, 0), x = max(sx, 0)
+        var y = max(sy, 0)
+        var x = max(sx, 0)
         var (yLow, xLow) = (Int(y), Int(x))
-        let yHigh: Int, xHigh: Int
+        let yHigh: Int
+        let xHigh: Int
         if yLow >= height - 1 {
             (yLow, yHigh, y) = (height - 1, height - 1, Double(height - 1))
         } else {
@@ -139,7 +168,9 @@ struct RoiAlignOp: Operator {
         }
         let (ly, lx) = (y - Double(yLow), x - Double(xLow))
         let (hy, hx) = (1 - ly, 1 - lx)
-        return ([yLow * width + xLow, yLow * width + xHigh, yHigh * width + xLow, yHigh * width + xHigh],
-                [hy * hx, hy * lx, ly * hx, ly * lx])
+        return (
+            [yLow * width + xLow, yLow * width + xHigh, yHigh * width + xLow, yHigh * width + xHigh],
+            [hy * hx, hy * lx, ly * hx, ly * lx]
+        )
     }
 }

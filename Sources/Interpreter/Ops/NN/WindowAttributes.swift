@@ -8,7 +8,10 @@ import TensorCore
 /// https://onnx.ai/onnx/operators/onnx__Conv.html, https://onnx.ai/onnx/operators/onnx__MaxPool.html
 struct WindowAttributes: Sendable {
     enum AutoPad: String, Sendable {
-        case notSet = "NOTSET", sameUpper = "SAME_UPPER", sameLower = "SAME_LOWER", valid = "VALID"
+        case notSet = "NOTSET"
+        case sameUpper = "SAME_UPPER"
+        case sameLower = "SAME_LOWER"
+        case valid = "VALID"
     }
 
     /// Attribute values beyond this are refused, which keeps every shape formula below far
@@ -28,7 +31,9 @@ struct WindowAttributes: Sendable {
         func read(_ name: String, minimum: Int) throws -> [Int]? {
             guard let values = try node.ints(name) else { return nil }
             if let bad = values.first(where: { $0 < minimum || $0 > Self.maxAttributeValue }) {
-                throw OpError("\(op): attribute '\(name)' value \(bad) is outside \(minimum)...\(Self.maxAttributeValue) (got \(values))")
+                throw OpError(
+                    "\(op): attribute '\(name)' value \(bad) is outside \(minimum)...\(Self.maxAttributeValue) (got \(values))"
+                )
             }
             return values
         }
@@ -51,12 +56,16 @@ struct WindowAttributes: Sendable {
         func check(_ name: String, _ values: [Int]?, _ count: Int, _ fill: Int) throws(OpError) -> [Int] {
             guard let values else { return Array(repeating: fill, count: count) }
             guard values.count == count else {
-                throw OpError("\(op): attribute '\(name)' has \(values.count) values \(values), expected \(count) for \(rank) spatial axes")
+                throw OpError(
+                    "\(op): attribute '\(name)' has \(values.count) values \(values), expected \(count) for \(rank) spatial axes"
+                )
             }
             return values
         }
-        return (try check("strides", strides, rank, 1), try check("dilations", dilations, rank, 1),
-                try check("pads", pads, 2 * rank, 0))
+        return (
+            try check("strides", strides, rank, 1), try check("dilations", dilations, rank, 1),
+            try check("pads", pads, 2 * rank, 0)
+        )
     }
 
     /// The kernel's spatial shape: `kernel_shape`, which must agree with `weights` when both
@@ -65,12 +74,15 @@ struct WindowAttributes: Sendable {
         switch (kernelShape, weights) {
         case (let attribute?, let weights?):
             guard attribute == weights else {
-                throw OpError("\(op): kernel_shape \(attribute) does not match the weights' spatial shape \(weights)")
+                throw OpError(
+                    "\(op): kernel_shape \(attribute) does not match the weights' spatial shape \(weights)")
             }
             return attribute
         case (let attribute?, nil):
             guard attribute.count == rank else {
-                throw OpError("\(op): kernel_shape \(attribute) has \(attribute.count) values, expected \(rank) for the input's spatial axes")
+                throw OpError(
+                    "\(op): kernel_shape \(attribute) has \(attribute.count) values, expected \(rank) for the input's spatial axes"
+                )
             }
             return attribute
         case (nil, let weights?): return weights
@@ -82,7 +94,9 @@ struct WindowAttributes: Sendable {
     func forward(input: [Int], kernel: [Int]) throws(OpError) -> WindowGeometry {
         let rank = input.count
         let (strides, dilations, pads) = try explicit(rank: rank)
-        var output = [Int](), padBegin = [Int](), padEnd = [Int]()
+        var output = [Int]()
+        var padBegin = [Int]()
+        var padEnd = [Int]()
         for a in 0..<rank {
             let extent = (kernel[a] - 1) * dilations[a] + 1
             let s = strides[a]
@@ -93,7 +107,9 @@ struct WindowAttributes: Sendable {
                 // A window of its own must start inside the input or the leading padding.
                 if ceilMode, (out - 1) * s >= input[a] + pads[a] { out -= 1 }
                 guard out >= 0 else {
-                    throw OpError("\(op): the dilated kernel (\(extent)) on axis \(a) is larger than the padded input (\(input[a]) + pads \(pads[a]), \(pads[rank + a]))")
+                    throw OpError(
+                        "\(op): the dilated kernel (\(extent)) on axis \(a) is larger than the padded input (\(input[a]) + pads \(pads[a]), \(pads[rank + a]))"
+                    )
                 }
                 output.append(out)
                 padBegin.append(pads[a])
@@ -107,7 +123,9 @@ struct WindowAttributes: Sendable {
                 padEnd.append(autoPad == .sameUpper ? total - small : small)
             case .valid:
                 guard input[a] >= extent else {
-                    throw OpError("\(op): the dilated kernel (\(extent)) on axis \(a) is larger than the input (\(input[a])) with auto_pad VALID")
+                    throw OpError(
+                        "\(op): the dilated kernel (\(extent)) on axis \(a) is larger than the input (\(input[a])) with auto_pad VALID"
+                    )
                 }
                 output.append((input[a] - extent) / s + 1)
                 padBegin.append(0)
@@ -115,8 +133,9 @@ struct WindowAttributes: Sendable {
             }
         }
         try Self.checkSizes(output: output, kernel: kernel, op)
-        return WindowGeometry(input: input, output: output, kernel: kernel, strides: strides,
-                              dilations: dilations, padBegin: padBegin, padEnd: padEnd)
+        return WindowGeometry(
+            input: input, output: output, kernel: kernel, strides: strides,
+            dilations: dilations, padBegin: padBegin, padEnd: padEnd)
     }
 
     /// Throws unless the window grid and the kernel have element counts that fit in Int (the
