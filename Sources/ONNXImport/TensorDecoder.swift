@@ -64,6 +64,10 @@ final class TensorDecoder {
                     + "bytes, over the limit of \(maxTensorBytes)")
         }
         guard t.segment == nil else { throw fail("segmented tensors are not supported") }
+        // 4- and 2-bit types are packed in the file (two or four per byte) and unpacked to one
+        // byte per element in memory.
+        let packed = dtype.packedBits < 8
+        let fileByteCount = packed ? (count * dtype.packedBits + 7) / 8 : byteCount  // count ≤ byteCount: no overflow
 
         let typed: [(field: String, count: Int)] = [
             ("float_data", t.n_float_data), ("int32_data", t.n_int32_data), ("string_data", t.n_string_data),
@@ -79,34 +83,42 @@ final class TensorDecoder {
             throw fail("holds data in both \(sources[0]) and \(sources[1])")
         }
 
-        let storage: TensorStorage
+        var storage: TensorStorage
         if isExternal {
-            storage = try external(t, what: what, dtype: dtype, dims: dims, byteCount: byteCount)
+            storage = try external(t, what: what, dtype: dtype, dims: dims, byteCount: fileByteCount)
         } else if let mapped {
-            guard mapped.range.count == byteCount else {
+            guard mapped.range.count == fileByteCount else {
                 throw fail(
-                    "raw_data holds \(mapped.range.count) bytes, dims \(dims) of \(dtype) need \(byteCount)")
+                    "raw_data holds \(mapped.range.count) bytes, dims \(dims) of \(dtype) need \(fileByteCount)")
             }
             storage = Self.storage(file: mapped.file, range: mapped.range, dtype: dtype)
         } else if hasRaw {
-            guard t.raw_data.len == byteCount else {
+            guard t.raw_data.len == fileByteCount else {
                 throw fail(
-                    "raw_data holds \(t.raw_data.len) bytes, dims \(dims) of \(dtype) need \(byteCount)")
+                    "raw_data holds \(t.raw_data.len) bytes, dims \(dims) of \(dtype) need \(fileByteCount)")
             }
             storage = Self.copy(
-                UnsafeRawBufferPointer(start: t.raw_data.data, count: byteCount), dtype: dtype)
+                UnsafeRawBufferPointer(start: t.raw_data.data, count: fileByteCount), dtype: dtype)
         } else if let found = typed.first {
             let expected = Self.typedField(for: dtype)
             guard found.field == expected else {
                 throw fail("\(dtype) data belongs in \(expected), found \(found.field)")
             }
-            guard found.count == count else {
-                throw fail("\(expected) holds \(found.count) values, dims \(dims) need \(count)")
+            // Packed types keep one packed byte per int32_data entry.
+            let entries = packed ? fileByteCount : count
+            guard found.count == entries else {
+                throw fail("\(expected) holds \(found.count) values, dims \(dims) need \(entries)")
             }
-            storage = Self.convertTyped(t, dtype: dtype, count: count)
+            storage = Self.convertTyped(t, dtype: dtype, count: entries)
         } else {
             guard count == 0 else { throw fail("holds no data for the \(count) elements of dims \(dims)") }
             storage = TensorStorage(byteCount: 0)
+        }
+        if packed {
+            let bytes = UnsafeRawBufferPointer(start: storage.base, count: fileByteCount)
+            let unpacked = LowPrecision.unpack(bytes, count: count, dtype)
+            storage = TensorStorage(byteCount: count, zeroed: false)
+            unpacked.withUnsafeBytes { storage.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         }
         do {
             return try Tensor(dtype: dtype, shape: dims, storage: storage)
@@ -188,6 +200,8 @@ final class TensorDecoder {
         case .uint32, .uint64: "uint64_data"
         case .string: "string_data"
         case .int32, .int16, .int8, .uint16, .uint8, .bool, .float16, .bfloat16: "int32_data"
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1: "int32_data"
+        case .uint4, .int4, .uint2, .int2: "int32_data"
         }
     }
 
@@ -215,7 +229,9 @@ final class TensorDecoder {
             for (i, v) in cScalars(t.int32_data, count).enumerated() {
                 out.storeBytes(of: UInt16(truncatingIfNeeded: v), toByteOffset: i * 2, as: UInt16.self)
             }
-        case .int8, .uint8:
+        case .int8, .uint8, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0,
+            .float4e2m1, .uint4, .int4, .uint2, .int2:
+            // One byte (a float8 code, or packed 4-/2-bit elements) per int32_data entry.
             for (i, v) in cScalars(t.int32_data, count).enumerated() {
                 out.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: i, as: UInt8.self)
             }

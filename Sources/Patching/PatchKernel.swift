@@ -76,7 +76,8 @@ public enum PatchKernel {
                     }
                 }
             }
-        case .bool, .string:
+        case .bool, .string, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0,
+            .float4e2m1, .uint4, .int4, .uint2, .int2:
             throw .badArgument(spec: "\(operation)", reason: "cannot \(operation) a \(tensor.dtype) tensor")
         }
         return result

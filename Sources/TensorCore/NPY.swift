@@ -111,6 +111,9 @@ public enum NPY {
         case .uint64: "<u8"
         case .bool: "|b1"
         case .bfloat16, .string: nil
+        // No NumPy dtype (ml_dtypes' are not in the .npy format).
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1: nil
+        case .uint4, .int4, .uint2, .int2: nil
         }
     }
 

@@ -17,9 +17,23 @@ extension Tensor {
     /// ```
     /// - Throws: `TensorError.unsupportedDType` for `string`.
     public func cast(to target: DType) throws(TensorError) -> Tensor {
+        try cast(to: target, saturate: true)
+    }
+
+    /// As ``cast(to:)``, with Cast's options for the low-precision targets: `saturate` (opset
+    /// 19) maps out-of-range values and infinities to the largest finite float8 value instead of
+    /// infinity or NaN; `roundMode` (opset 24) says how float8 E8M0 rounds to a power of two.
+    /// Low-precision sources are decoded exactly first (to float32, int8 or uint8).
+    public func cast(
+        to target: DType, saturate: Bool, roundMode: LowPrecision.RoundMode = .up
+    ) throws(TensorError) -> Tensor {
         if target == dtype { return self }
         guard dtype != .string else { throw .unsupportedDType(.string, "as a Cast source") }
         guard target != .string else { throw .unsupportedDType(.string, "as a Cast target") }
+        if dtype.isLowPrecision {
+            return try decodedLowPrecision().cast(to: target, saturate: saturate, roundMode: roundMode)
+        }
+        if target.isLowPrecision { return try encodedLowPrecision(target, saturate: saturate, roundMode: roundMode) }
         var out = try Tensor(uninitialized: target, shape: shape)
         switch dtype {
         case .float32: castElements(Float.self, into: &out)
@@ -36,6 +50,47 @@ extension Tensor {
         case .uint64: castElements(UInt64.self, into: &out)
         case .bool: castElements(Bool.self, into: &out)
         case .string: break  // rejected above
+        default: preconditionFailure("low-precision source handled above")
+        }
+        return out
+    }
+
+    /// A low-precision tensor's values exactly: 4- and 2-bit integers as int8 or uint8 (their
+    /// bytes already are), float types as float32.
+    private func decodedLowPrecision() throws(TensorError) -> Tensor {
+        switch dtype {
+        case .int4, .int2: return try Tensor(dtype: .int8, shape: shape, storage: storage)
+        case .uint4, .uint2: return try Tensor(dtype: .uint8, shape: shape, storage: storage)
+        default:
+            var table = [Float](repeating: 0, count: 256)
+            for code in 0..<256 { table[code] = LowPrecision.decode(UInt8(code), dtype) }
+            var out = try Tensor(uninitialized: .float32, shape: shape)
+            withUnsafeRawBytes { src in
+                out.withUnsafeMutableBufferPointer(of: Float.self) { dst in
+                    for i in 0..<dst.count { dst[i] = table[Int(src[i])] }
+                }
+            }
+            return out
+        }
+    }
+
+    /// This (standard-dtype) tensor encoded as low-precision `target`: integers keep their low
+    /// bits, everything else goes through `Double` (exact for every float source).
+    private func encodedLowPrecision(
+        _ target: DType, saturate: Bool, roundMode: LowPrecision.RoundMode
+    ) throws(TensorError) -> Tensor {
+        var out = try Tensor(uninitialized: target, shape: shape)
+        let integerTarget = target == .int4 || target == .uint4 || target == .int2 || target == .uint2
+        let codes: [UInt8]
+        if integerTarget && (dtype.isInteger || dtype == .bool) {
+            codes = try intValues().map { LowPrecision.wrap(Int64($0), target) }
+        } else {
+            codes = try doubleValues().map {
+                LowPrecision.encode($0, target, saturate: saturate, roundMode: roundMode)
+            }
+        }
+        out.withUnsafeMutableRawBytes { dst in
+            for (i, code) in codes.enumerated() { dst[i] = code }
         }
         return out
     }
@@ -56,6 +111,7 @@ extension Tensor {
         case .uint64: castElements(S.self, UInt64.self, into: &out)
         case .bool: castElements(S.self, Bool.self, into: &out)
         case .string: preconditionFailure("string cast target rejected before allocation")
+        default: preconditionFailure("low-precision target handled before allocation")
         }
     }
 

@@ -12,6 +12,8 @@ extension Tensor {
         case .uint32: return scalars(as: UInt32.self).map { Int($0) }
         case .uint64: return scalars(as: UInt64.self).map { Int(truncatingIfNeeded: $0) }
         case .bool: return scalars(as: Bool.self).map { $0 ? 1 : 0 }
+        case .int4, .int2: return withUnsafeRawBytes { $0.map { Int(Int8(bitPattern: $0)) } }
+        case .uint4, .uint2: return withUnsafeRawBytes { $0.map { Int($0) } }
         default: throw .unsupportedDType(dtype, "where integers are expected")
         }
     }
@@ -25,6 +27,8 @@ extension Tensor {
         case .bfloat16: return scalars(as: BFloat16.self).map { Double($0.floatValue) }
         case .uint64: return scalars(as: UInt64.self).map { Double($0) }
         case .string: throw .unsupportedDType(dtype, "where numbers are expected")
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1:
+            return withUnsafeRawBytes { $0.map { Double(LowPrecision.decode($0, dtype)) } }
         default: return try intValues().map { Double($0) }
         }
     }

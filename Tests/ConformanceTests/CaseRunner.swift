@@ -72,7 +72,7 @@ enum CaseRunner {
     static func compare(_ got: Tensor, _ expected: Tensor) -> String? {
         guard got.dtype == expected.dtype else { return "dtype \(got.dtype), expected \(expected.dtype)" }
         guard got.shape == expected.shape else { return "shape \(got.shape), expected \(expected.shape)" }
-        if got.dtype.isFloatingPoint {
+        if got.dtype.isFloatingPoint || lowPrecisionFloats.contains(got.dtype) {
             guard let a = try? got.doubleValues(), let b = try? expected.doubleValues() else {
                 return "cannot read \(got.dtype) values"
             }
@@ -100,6 +100,11 @@ enum CaseRunner {
             }
         }
     }
+
+    /// Float8 and float4 compare by value (several codes are NaN).
+    static let lowPrecisionFloats: Set<DType> = [
+        .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1,
+    ]
 
     static func isClose(_ got: Double, _ expected: Double) -> Bool {
         if got.isNaN || expected.isNaN { return got.isNaN && expected.isNaN }

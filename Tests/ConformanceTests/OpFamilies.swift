@@ -60,8 +60,12 @@ enum OpFamilies {
         return result
     }()
 
-    /// The reason given to cases that need string tensors, which TensorCore does not hold.
-    static let stringReason = "string tensors are not supported"
+    /// Reasons that excuse a case of a transformer op: it needs string tensors (which TensorCore
+    /// does not hold) or a control-flow subgraph (which the importer keeps as an opaque attribute).
+    static let exemptReasons = [
+        "string tensors are not supported",
+        "control flow:",
+    ]
 
     /// Ops in the exported transformers of Fixtures/models (GPT-2, BERT, Llama, GPT-NeoX, Qwen2,
     /// both PyTorch exporters) and in the common variants of those blocks (masks, Gelu, RMS norm,

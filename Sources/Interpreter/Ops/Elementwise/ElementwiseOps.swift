@@ -94,7 +94,7 @@ func registerElementwiseOps(_ registry: inout OpRegistry) {
         // Clip and casts.
         ("Clip", 1, { context in try Clip(context) }),
         ("Cast", 1, { context in try Cast(context) }),
-        ("CastLike", 15, { _ in CastLike() }),
+        ("CastLike", 15, { try CastLike($0) }),
     ]
     for row in rows { registry.register(row.op, since: row.since, row.factory) }
 }

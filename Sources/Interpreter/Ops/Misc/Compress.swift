@@ -19,7 +19,10 @@ struct Compress: Operator {
         let input = try inputs.required(0)
         let condition = try inputs.required(1)
         guard condition.rank == 1 else { throw OpError("condition must be 1-D, got shape \(condition.shape)") }
-        let keep = try ShapeSupport.ints(condition, "condition").map { $0 != 0 }
+        guard condition.dtype == .bool || condition.dtype.isInteger else {
+            throw OpError("condition must be a bool tensor, got \(condition.dtype)")
+        }
+        let keep = try condition.intValues().map { $0 != 0 }
         let axis = try self.axis.map { try ShapeSupport.axis($0, rank: input.rank) }
         let (outer, n, inner) = axis.map { MiscSupport.around(input.shape, axis: $0) } ?? (1, input.count, 1)
         guard keep.count <= n else {

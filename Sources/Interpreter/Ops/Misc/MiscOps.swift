@@ -26,6 +26,10 @@ func registerMiscOps(_ registry: inout OpRegistry) {
         ("BitwiseXor", [18], { _ in BitwiseBinary(kind: .xor, name: "BitwiseXor") }),
         ("BitwiseNot", [18], { _ in BitwiseNot() }),
         ("BitCast", [26], { try BitCast($0) }),
+        // Transformer blocks.
+        ("RotaryEmbedding", [23], { try RotaryEmbedding($0) }),
+        ("SwiGLU", [28], { try SwiGLU($0) }),
+        ("CausalConvWithState", [27], { try CausalConvWithState($0) }),
         // Losses.
         ("NegativeLogLikelihoodLoss", [12], { try LossOp($0, softmax: false) }),
         ("SoftmaxCrossEntropyLoss", [12], { try LossOp($0, softmax: true) }),

@@ -88,3 +88,37 @@ extension OrderedBody {
         }
     }
 }
+
+/// Code generic over the float type a kernel computes in: Double for float64 inputs, Float for
+/// float32, float16 and bfloat16 ones (converted before and rounded back after, as the
+/// elementwise family does).
+protocol FloatBody {
+    associatedtype Result
+    func run<T: BinaryFloatingPoint & TensorElement>(_ type: T.Type) throws -> Result
+}
+
+extension FloatBody {
+    /// Calls ``run(_:)`` with Double for `.float64` and Float for the other float dtypes.
+    func dispatch(_ dtype: DType, _ op: String) throws -> Result {
+        switch dtype {
+        case .float64: try run(Double.self)
+        case .float32, .float16, .bfloat16: try run(Float.self)
+        default: throw OpError("\(op) takes float tensors, got \(dtype)")
+        }
+    }
+}
+
+extension MiscSupport {
+    /// The dtype a float kernel computes `dtype` in (see ``FloatBody``).
+    static func computeType(_ dtype: DType) -> DType { dtype == .float64 ? .float64 : .float32 }
+
+    /// `tensor`'s elements as `T` (Float or Double), converting from its float dtype.
+    static func elements<T: TensorElement>(_ tensor: Tensor, as _: T.Type) throws(OpError) -> [T] {
+        try MathSupport.cast(tensor, to: T.dtype).scalars(as: T.self)
+    }
+
+    /// A tensor of `dtype` from compute-type `values`.
+    static func result<T: TensorElement>(_ values: [T], _ dtype: DType, _ shape: [Int]) throws(OpError) -> Tensor {
+        try MathSupport.cast(Tensor(shape: shape, scalars: values), to: dtype)
+    }
+}

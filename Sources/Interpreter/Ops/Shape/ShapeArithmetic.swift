@@ -86,6 +86,7 @@ extension ShapeArithmeticBody {
         case .uint64: try run(UInt64.self)
         case .bool: try run(Bool.self)
         case .string: throw OpError("string tensors are not supported")
+        default: throw OpError("dtype \(dtype) is not supported here")
         }
     }
 }

@@ -103,6 +103,10 @@ enum ShapeSupport {
         case .uint64: return Tensor(shape: shape, scalars: values.map { saturating($0) as UInt64 })
         case .bool: return Tensor(shape: shape, scalars: values.map { $0 != 0 })
         case .string: throw OpError("string tensors are not supported")
+        default:
+            do { return try Tensor(shape: shape, scalars: values).cast(to: dtype) } catch {
+                throw OpError("cannot make a \(dtype) tensor: \(error)")
+            }
         }
     }
 
