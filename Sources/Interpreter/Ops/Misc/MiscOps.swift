@@ -30,6 +30,12 @@ func registerMiscOps(_ registry: inout OpRegistry) {
         ("RotaryEmbedding", [23], { try RotaryEmbedding($0) }),
         ("SwiGLU", [28], { try SwiGLU($0) }),
         ("CausalConvWithState", [27], { try CausalConvWithState($0) }),
+        // Quantization.
+        ("QuantizeLinear", [10], { try QuantizeLinear($0) }),
+        ("DequantizeLinear", [10], { try DequantizeLinear($0) }),
+        ("DynamicQuantizeLinear", [11], { _ in DynamicQuantizeLinear() }),
+        ("MatMulInteger", [10], { _ in MatMulInteger() }),
+        ("QLinearMatMul", [10], { _ in QLinearMatMul() }),
         // Losses.
         ("NegativeLogLikelihoodLoss", [12], { try LossOp($0, softmax: false) }),
         ("SoftmaxCrossEntropyLoss", [12], { try LossOp($0, softmax: true) }),
