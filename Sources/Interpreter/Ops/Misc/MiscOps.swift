@@ -36,6 +36,17 @@ func registerMiscOps(_ registry: inout OpRegistry) {
         ("DynamicQuantizeLinear", [11], { _ in DynamicQuantizeLinear() }),
         ("MatMulInteger", [10], { _ in MatMulInteger() }),
         ("QLinearMatMul", [10], { _ in QLinearMatMul() }),
+        // Recurrent layers.
+        ("RNN", [1, 7, 14], { try Recurrent($0, kind: .rnn) }),
+        ("GRU", [1, 3, 7, 14], { try Recurrent($0, kind: .gru) }),
+        ("LSTM", [1, 7, 14], { try Recurrent($0, kind: .lstm) }),
+        // Signal processing.
+        ("DFT", [17, 20], { try DFT($0) }),
+        ("STFT", [17], { try STFT($0) }),
+        ("HannWindow", [17], { try WindowGenerator($0, kind: .hann) }),
+        ("HammingWindow", [17], { try WindowGenerator($0, kind: .hamming) }),
+        ("BlackmanWindow", [17], { try WindowGenerator($0, kind: .blackman) }),
+        ("MelWeightMatrix", [17], { try MelWeightMatrix($0) }),
         // Losses.
         ("NegativeLogLikelihoodLoss", [12], { try LossOp($0, softmax: false) }),
         ("SoftmaxCrossEntropyLoss", [12], { try LossOp($0, softmax: true) }),
