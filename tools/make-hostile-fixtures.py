@@ -72,6 +72,12 @@ def models():
         [1 << 20, 1 << 20]))
     save(sparse, "models/sparse_huge.onnx")
 
+    # An int4 initializer (packed two per byte in the file) of 2^62 elements and no data: its
+    # packed size must be computed without overflow when the size limit is lifted.
+    packed = TensorProto(name="packed", data_type=TensorProto.INT4, dims=[1 << 62], raw_data=b"")
+    save(model([helper.make_node("Identity", ["packed"], ["y"], name="id")], [],
+               [vinfo("y", TensorProto.INT4, [1 << 62])], [packed]), "models/int4_huge.onnx")
+
     # Check the runnable ones against onnxruntime, so the tests' expectations are not ours alone.
     a = np.ones((2, 3), np.float32)
     out = ort.InferenceSession(save(add, "models/add.onnx")).run(None, {"a": a, "b": a})[0]

@@ -67,7 +67,10 @@ final class TensorDecoder {
         // 4- and 2-bit types are packed in the file (two or four per byte) and unpacked to one
         // byte per element in memory.
         let packed = dtype.packedBits < 8
-        let fileByteCount = packed ? (count * dtype.packedBits + 7) / 8 : byteCount  // count ≤ byteCount: no overflow
+        // ⌈count × bits / 8⌉ without forming count × bits, which overflows when a large
+        // --max-tensor-bytes lets count near Int.max through.
+        let bits = dtype.packedBits
+        let fileByteCount = packed ? count / 8 * bits + (count % 8 * bits + 7) / 8 : byteCount
 
         let typed: [(field: String, count: Int)] = [
             ("float_data", t.n_float_data), ("int32_data", t.n_int32_data), ("string_data", t.n_string_data),

@@ -61,6 +61,33 @@ import Testing
         }
     }
 
+    /// The slice arithmetic that overflowed, against hand-computed NumPy selections of `range(5)`.
+    @Test(arguments: [
+        ("1::2", 1, 2), ("::-2", 4, 3), ("4:0:-3", 4, 2), ("-2:", 3, 2), ("3:1", 0, 0),
+        ("0:5:9223372036854775807", 0, 1), ("2::9223372036854775807", 2, 1),
+        ("::-9223372036854775808", 4, 1), ("-1:-6:-9223372036854775807", 4, 1),
+        ("-9223372036854775808:9223372036854775807", 0, 5),
+    ])
+    func extremeSlices(text: String, start: Int, count: Int) throws {
+        let region = try IndexExpression.parse(text).region(in: [5])
+        #expect(region.axes.count == 1)
+        #expect(region.axes.first?.count == count)
+        if count > 0 { #expect(region.axes.first?.start == start) }
+    }
+
+    /// Integer patches wrap like NumPy's int64 arithmetic (hand-computed).
+    @Test func integerPatchesWrap() throws {
+        let x = Tensor(shape: [2], scalars: [Int64.max, Int64.min])
+        let all = try IndexExpression.all.region(in: [2])
+        let added = try PatchKernel.apply(.add, region: all, value: Tensor(scalar: Int64(1)), to: x)
+        #expect(added.scalars(as: Int64.self) == [Int64.min, Int64.min + 1])
+        let doubled = try PatchKernel.apply(.mul, region: all, value: Tensor(scalar: Int64(2)), to: x)
+        #expect(doubled.scalars(as: Int64.self) == [-2, 0])
+        let bytes = Tensor(shape: [1], scalars: [UInt8(200)])
+        let sum = try PatchKernel.apply(.add, region: IndexExpression.all.region(in: [1]), value: Tensor(scalar: UInt8(100)), to: bytes)
+        #expect(sum.scalars(as: UInt8.self) == [44])
+    }
+
     /// Model inputs kept from fuzzing go through the command line, as a user would meet them.
     @Test(arguments: files("FuzzModelLoader"))
     func model(path: String) throws {
