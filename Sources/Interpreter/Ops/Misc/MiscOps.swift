@@ -47,6 +47,11 @@ func registerMiscOps(_ registry: inout OpRegistry) {
         ("HammingWindow", [17], { try WindowGenerator($0, kind: .hamming) }),
         ("BlackmanWindow", [17], { try WindowGenerator($0, kind: .blackman) }),
         ("MelWeightMatrix", [17], { try MelWeightMatrix($0) }),
+        // Detection, text features, optional values.
+        ("NonMaxSuppression", [10], { try NonMaxSuppression($0) }),
+        ("TfIdfVectorizer", [9], { try TfIdfVectorizer($0) }),
+        ("OptionalHasElement", [15], { _ in OptionalHasElement() }),
+        ("OptionalGetElement", [15], { _ in OptionalGetElement() }),
         // Losses.
         ("NegativeLogLikelihoodLoss", [12], { try LossOp($0, softmax: false) }),
         ("SoftmaxCrossEntropyLoss", [12], { try LossOp($0, softmax: true) }),
@@ -54,4 +59,10 @@ func registerMiscOps(_ registry: inout OpRegistry) {
     for entry in table {
         for since in entry.since { registry.register(entry.op, since: since, entry.factory) }
     }
+    // Other domains: traditional ML and the training preview.
+    registry.register("ArrayFeatureExtractor", domain: "ai.onnx.ml", since: 1) { _ in ArrayFeatureExtractor() }
+    registry.register("Binarizer", domain: "ai.onnx.ml", since: 1) { try Binarizer($0) }
+    registry.register("Adagrad", domain: "ai.onnx.preview.training", since: 1) { try Optimizer.adagrad($0) }
+    registry.register("Adam", domain: "ai.onnx.preview.training", since: 1) { try Optimizer.adam($0) }
+    registry.register("Momentum", domain: "ai.onnx.preview.training", since: 1) { try Optimizer.momentum($0) }
 }
