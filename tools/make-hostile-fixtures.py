@@ -64,12 +64,13 @@ def models():
                     [vinfo("x", f4, [2])], [vinfo("y", f4, [2])])
     unknown.opset_import.append(helper.make_opsetid("com.example", 1))
     save(unknown, "models/unknown_op.onnx")
-    # A sparse initializer whose dense form is 4 TiB, declared in a few bytes.
+    # A sparse initializer whose dense form is 4 EiB (more than any address space), declared in a
+    # few bytes.
     sparse = model([helper.make_node("Add", ["x", "dense"], ["y"], name="uses_sparse")],
                    [vinfo("x", f4, [1])], [vinfo("y", f4, ["r", "c"])])
     sparse.graph.sparse_initializer.append(helper.make_sparse_tensor(
         helper.make_tensor("dense", f4, [1], [5.0]), helper.make_tensor("dense_indices", i8, [1], [0]),
-        [1 << 20, 1 << 20]))
+        [1 << 30, 1 << 30]))
     save(sparse, "models/sparse_huge.onnx")
 
     # An int4 initializer (packed two per byte in the file) of 2^62 elements and no data: its

@@ -166,7 +166,11 @@ final class TensorDecoder {
         }
         let strides = Shape.strides(dims)
         let raw = indices.scalars(as: Int64.self).map { Int(truncatingIfNeeded: $0) }
-        let storage = TensorStorage(byteCount: byteCount, zeroed: true)
+        // The dense size comes from a few declared numbers, not from bytes present: ask for it in
+        // a way that can fail (and, through calloc, without touching pages the values miss).
+        guard let storage = ZeroedAllocation.storage(byteCount: byteCount) else {
+            throw fail("cannot allocate \(byteCount) bytes for dims \(dims) of \(values.dtype)")
+        }
         let source = UnsafeRawPointer(values.storage.base)
         for k in 0..<nnz {
             var position = 0
@@ -385,5 +389,23 @@ final class TensorDecoder {
     static func nonNegativeInteger(_ text: String) -> Int? {
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return Int(text)
+    }
+}
+
+/// Zero-filled memory from `calloc`, which returns NULL instead of trapping when the system
+/// refuses, freed when the last tensor using it goes.
+final class ZeroedAllocation: @unchecked Sendable {
+    // @unchecked: the pointer is written once, by the decoder, before any tensor shares it.
+    let base: UnsafeMutableRawPointer
+
+    private init(base: UnsafeMutableRawPointer) { self.base = base }
+
+    deinit { free(base) }
+
+    /// Storage of `byteCount` zero bytes (16-byte aligned, enough for every DType), or nil.
+    static func storage(byteCount: Int) -> TensorStorage? {
+        guard let base = calloc(max(byteCount, 1), 1) else { return nil }
+        let owner = ZeroedAllocation(base: base)
+        return TensorStorage(borrowing: base, byteCount: byteCount, owner: owner)
     }
 }

@@ -21,12 +21,16 @@ import Testing
         expectFailure(try onnxpatch(["inspect", path]), status: 1, [path] + fragments)
     }
 
-    /// A sparse initializer declares its dense size in a few bytes: 4 TiB must not be allocated.
+    /// A sparse initializer declares its dense size in a few bytes: 4 EiB must not be allocated.
     @Test func sparseInitializerWithAstronomicalDenseShape() throws {
         let path = Repo.hostile("models/sparse_huge.onnx")
         expectFailure(
             try onnxpatch(["inspect", path]), status: 1,
-            [path, "sparse_initializer 'dense'", "[1048576, 1048576]", "limit of 17179869184"])
+            [path, "sparse_initializer 'dense'", "[1073741824, 1073741824]", "limit of 17179869184"])
+        // Regression: with the limit lifted, the dense tensor went to the allocator, which aborted.
+        expectFailure(
+            try onnxpatch(["inspect", path, "--max-tensor-bytes", "\(Int.max)"]), status: 1,
+            [path, "sparse_initializer 'dense'", "cannot allocate 4611686018427387904 bytes"])
     }
 
     @Test func maxTensorBytesRefusesLargerTensors() throws {
