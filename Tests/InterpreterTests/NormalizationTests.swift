@@ -33,8 +33,19 @@ import Testing
         let mean = Tensor([1, 0, 2, -1] as [Float]), variance = Tensor([4, 1, 0.25, 9] as [Float])
         let y = try runOp("BatchNormalization", [x, scale, bias, mean, variance], opset: 15)[0]
         expectClose(y, [0, 0.499999375, 6.49997, 10.49995, -10.99976, 12.99976, 10.9999933, -2.33333259], shape: [1, 4, 2])
+    }
+
+    @Test func batchNormalizationTraining() throws {
+        let mean = Tensor([1, 0, 2, -1] as [Float]), variance = Tensor([4, 1, 0.25, 9] as [Float])
+        let out = try runOp("BatchNormalization", [x, scale, bias, mean, variance],
+                            attributes: ["training_mode": .int(1)], opset: 15, outputs: 3)
+        // numpy: batch statistics over axes (0, 2); running = input · 0.9 + batch · 0.1.
+        expectClose(out[0], [-0.99998, 0.99998, -1.49999, 2.49999, -1.9999964, 3.9999964, 2.9999993, -4.999999],
+                    shape: [1, 4, 2])
+        expectClose(out[1], [1.05, 0.4, 2, -0.6], shape: [4])
+        expectClose(out[2], [3.625, 1, 0.625, 10.6], shape: [4])
         #expect(throws: OpError.self) {
-            try runOp("BatchNormalization", [x, scale, bias, mean, variance], attributes: ["training_mode": .int(1)], opset: 15)
+            try runOp("BatchNormalization", [x, scale, bias, mean, variance], attributes: ["training_mode": .int(1)], opset: 9)
         }
     }
 
