@@ -53,12 +53,20 @@ def main():
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seq", type=int, default=128, help="sequence length (the inputs are cut to it)")
     ap.add_argument("--binary", default=os.path.join(root, ".build/release/onnxpatch"))
     a = ap.parse_args()
     model = os.path.join(a.dir, "model.onnx")
     if not os.path.exists(model):
         subprocess.run([sys.executable, os.path.join(here, "make-gpt2-small.py"), a.dir], check=True)
     feeds = {n: os.path.join(a.dir, n + ".npy") for n in ("input_ids", "attention_mask")}
+    if a.seq != 128:
+        import numpy as np, tempfile
+        tmp = tempfile.mkdtemp()
+        for n, path in list(feeds.items()):
+            cut = np.ascontiguousarray(np.load(path)[:, :a.seq])
+            feeds[n] = os.path.join(tmp, n + ".npy")
+            np.save(feeds[n], cut)
     size = os.path.getsize(model)
     ours, theirs = [], []
     for r in range(a.rounds):
@@ -73,7 +81,7 @@ def main():
               f"(ratio {p['forward_s']['median']/o['forward_s']['median']:.2f}x, matmul share {p.get('matmul_share', 0)*100:.0f}%)")
     med = lambda xs: sorted(xs)[len(xs)//2]
     ort_t = med([o["forward_s"]["median"] for o in theirs]); our_t = med([p["forward_s"]["median"] for p in ours])
-    print(f"\nmodel {size/1e6:.0f} MB, sequence 128, batch 1, {a.threads} threads, {a.rounds} rounds x {a.runs} runs")
+    print(f"\nmodel {size/1e6:.0f} MB, sequence {a.seq}, batch 1, {a.threads} threads, {a.rounds} rounds x {a.runs} runs")
     print(f"forward median: onnxruntime {ort_t:.4f} s, onnxpatch {our_t:.4f} s, ratio {our_t/ort_t:.2f}x")
     print(f"load: onnxruntime {med([o['load_s'] for o in theirs]):.3f} s, onnxpatch {med([p['load_s'] for p in ours]):.3f} s")
     print(f"peak RSS: onnxruntime {max(o['peak_rss'] for o in theirs)/1e9:.2f} GB ({max(o['peak_rss'] for o in theirs)/size:.2f}x file), "
