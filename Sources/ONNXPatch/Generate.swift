@@ -45,6 +45,8 @@ public struct Generation: Sendable {
         public var top: [Candidate]
         /// How many positions the model ran at this step (the whole sequence, or 1 with a cache).
         public var positionsRun: Int
+        /// Wall time of the step's run, in seconds.
+        public var seconds: Double
     }
 
     public var promptIDs: [Int]
@@ -93,6 +95,7 @@ extension PatchableGraph {
             let chunk = mode == .cache && step > 0 ? [sequence[sequence.count - 1]] : sequence
             let start = mode == .cache ? sequence.count - chunk.count : 0
             let feeds = try Self.feeds(chunk: chunk, start: start, past: mode == .cache ? past : nil, layout: layout)
+            let started = Date()
             let result: RunResult
             do {
                 result = try run(feeds, patches: patches)
@@ -106,7 +109,7 @@ extension PatchableGraph {
             let token = chooser.choose(row)
             if mode == .cache { past = try Self.presents(result, layout: layout, expectedLength: sequence.count, step: step) }
             let record = Generation.Step(position: sequence.count, id: token, top: Self.top(row, options.recordTop),
-                                         positionsRun: chunk.count)
+                                         positionsRun: chunk.count, seconds: Date().timeIntervalSince(started))
             sequence.append(token)
             generation.ids.append(token)
             generation.steps.append(record)

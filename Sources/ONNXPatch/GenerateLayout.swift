@@ -154,21 +154,27 @@ public struct GenerationLayout: Sendable {
 
     /// Gathers on 2-D initializers along axis 0: the token embedding (indices computed from the
     /// values of input_ids) and position tables (indices that depend only on shapes, positions
-    /// or the mask — e.g. `Range(0, Shape(input_ids)[1])`).
+    /// or the mask — e.g. `Range(0, Shape(input_ids)[1])`). A table indexed by another input's
+    /// values (BERT's token types) is neither.
     static func gatherTables(_ graph: Graph, idsInput: String) -> (embeddingRows: Int?, positions: [PositionTable]) {
         let producers = graph.producers()
-        var idsValue: ValueID?
-        for v in graph.inputs where graph.values[v.index].name == idsInput { idsValue = v }
-        var memo: [ValueID: Bool] = [:]
-        /// Whether `value`'s elements depend on the elements of input_ids (Shape and Size cut the path).
-        func readsIDs(_ value: ValueID, depth: Int) -> Bool {
-            if value == idsValue { return true }
+        var inputNames: [ValueID: String] = [:]
+        for v in graph.inputs { inputNames[v] = graph.values[v.index].name }
+        var memo: [ValueID: Set<String>] = [:]
+        /// The graph inputs whose elements `value`'s elements depend on (Shape and Size cut the path).
+        func inputsRead(_ value: ValueID, depth: Int) -> Set<String> {
+            if let name = inputNames[value] { return [name] }
             if let known = memo[value] { return known }
-            guard depth < 2_000, let p = producers[value.index] else { return false }
+            guard depth < 2_000, let p = producers[value.index] else {
+                // A value nothing defines is a constant, or an input we were not shown.
+                return graph.initializers[value] != nil ? [] : ["?"]
+            }
             let node = graph.nodes[p]
-            memo[value] = false
-            let result = node.opType == "Shape" || node.opType == "Size" ? false
-                : node.inputs.contains { $0.map { readsIDs($0, depth: depth + 1) } ?? false }
+            memo[value] = []
+            var result: Set<String> = []
+            if node.opType != "Shape" && node.opType != "Size" {
+                for input in node.inputs { if let input { result.formUnion(inputsRead(input, depth: depth + 1)) } }
+            }
             memo[value] = result
             return result
         }
@@ -178,9 +184,10 @@ public struct GenerationLayout: Sendable {
             guard let data = node.inputs[0], let indices = node.inputs[1], let table = graph.initializers[data],
                   table.rank == 2, (try? node.int("axis", default: 0)) == 0
             else { continue }
-            if readsIDs(indices, depth: 0) {
+            let read = inputsRead(indices, depth: 0)
+            if read.contains(idsInput) {
                 embeddingRows = embeddingRows ?? table.shape[0]
-            } else {
+            } else if read.isSubset(of: ["position_ids", "attention_mask"]) {
                 positions.append(PositionTable(node: node.name, initializer: graph.values[data.index].name, rows: table.shape[0]))
             }
         }

@@ -42,7 +42,12 @@ extension PatchableGraph {
                 ["input_ids", "attention_mask", "position_ids"].contains(graph.values[$0.index].name)
             }
             trimmed.outputs = graph.outputs.filter { graph.values[$0.index].name == "logits" } + graph.outputs.prefix(1)
-            return try GenerationLayout(graph: trimmed)
+            var layout = try GenerationLayout(graph: trimmed)
+            // Limits come from the whole graph, where the other inputs' tables are told apart.
+            let tables = GenerationLayout.gatherTables(graph, idsInput: layout.inputIDs.name)
+            layout.positionTable = tables.positions.min { $0.rows < $1.rows }
+            layout.vocabularySize = tables.embeddingRows
+            return layout
         }
     }
 }

@@ -41,7 +41,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("show-top"), help: "Candidates recorded per step in --json output.")
     var showTop: Int = 5
 
-    @Flag(help: "Print JSON: {\"mode\", \"prompt_ids\", \"ids\", \"tokens\", \"text\", \"stop\", \"steps\": [{\"position\", \"id\", \"token\", \"top_k\"}], ...}.")
+    @Flag(help: "Print JSON: {\"mode\", \"prompt_ids\", \"ids\", \"tokens\", \"text\", \"stop\", \"steps\": [{\"position\", \"id\", \"token\", \"seconds\", \"top_k\"}], ...}.")
     var json = false
 
     func decoding() throws -> Decoding {
@@ -120,7 +120,14 @@ struct GenerateCommand: ParsableCommand {
 
     func printJSON(_ generation: Generation, decoding: Decoding, tokenizer: Tokenizer?, patches: [String], seconds: Double) throws {
         struct Candidate: Encodable { var id: Int; var token: String?; var logit: Double; var probability: Double }
-        struct Step: Encodable { var position: Int; var id: Int; var token: String?; var positions_run: Int; var top_k: [Candidate] }
+        struct Step: Encodable {
+            var position: Int
+            var id: Int
+            var token: String?
+            var positions_run: Int
+            var seconds: Double
+            var top_k: [Candidate]
+        }
         struct Report: Encodable {
             var model: String
             var mode: String
@@ -146,7 +153,7 @@ struct GenerateCommand: ParsableCommand {
             text: tokenizer?.decode(generation.ids), stop: generation.stoppedAt == nil ? "max_new_tokens" : "eos",
             eos: generation.stoppedAt,
             steps: generation.steps.map { s in
-                Step(position: s.position, id: s.id, token: token(s.id), positions_run: s.positionsRun,
+                Step(position: s.position, id: s.id, token: token(s.id), positions_run: s.positionsRun, seconds: s.seconds,
                      top_k: s.top.map { Candidate(id: $0.id, token: token($0.id), logit: $0.logit, probability: $0.probability) })
             },
             seconds: seconds)
