@@ -26,17 +26,33 @@ struct PromptOptions: ParsableArguments {
     }
 
     /// `feeds` with the prompt's feeds added; a feed given both ways is refused.
-    func merged(into feeds: [String: Tensor], model: PatchableGraph, tokenizer: Tokenizer?) throws -> [String: Tensor] {
+    func merged(
+        into feeds: [String: Tensor], model: PatchableGraph, tokenizer: Tokenizer?, flag: String = "--input"
+    ) throws -> [String: Tensor] {
         guard let prompt, let tokenizer else { return feeds }
         let encoded = try model.promptFeeds(prompt, tokenizer: tokenizer)
         var result = feeds
         for (name, tensor) in encoded {
             guard feeds[name] == nil else {
-                throw CLIError(message: "--input '\(name)' and --prompt both give '\(name)'; use one of them")
+                throw CLIError(message: "\(flag) '\(name)' and the prompt both give '\(name)'; use one of them")
             }
             result[name] = tensor
         }
         return result
+    }
+}
+
+extension PromptOptions {
+    /// `feeds` with the feeds of `prompt` encoded by the tokenizer at `path`, for commands with
+    /// their own prompt flags (sweep's `--clean-prompt` and `--corrupt-prompt`).
+    static func merge(
+        _ prompt: String?, into feeds: [String: Tensor], flag: String, tokenizer path: String?, model: PatchableGraph
+    ) throws -> [String: Tensor] {
+        guard let prompt else { return feeds }
+        var options = PromptOptions()
+        options.prompt = prompt
+        options.tokenizer = path
+        return try options.merged(into: feeds, model: model, tokenizer: options.loadTokenizer(), flag: flag)
     }
 }
 

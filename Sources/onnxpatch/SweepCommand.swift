@@ -22,6 +22,12 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("corrupt"), help: "NAME=FILE: the same input for the corrupted run (same shape).")
     var corrupt: [String] = []
 
+    @Option(name: .customLong("clean-prompt"), help: "Text of the clean run, encoded with --tokenizer (in place of --clean input_ids=FILE).")
+    var cleanPrompt: String?
+
+    @Option(name: .customLong("corrupt-prompt"), help: "Text of the corrupted run, encoded with --tokenizer (as many tokens as the clean one).")
+    var corruptPrompt: String?
+
     @Option(name: .customLong("target"), help: "A node, node:k, value name or glob; every match is a row. Repeatable.")
     var targets: [String] = []
 
@@ -71,7 +77,12 @@ struct SweepCommand: ParsableCommand {
             throw CLIError(message: error.description)
         }
         guard !targets.isEmpty else { throw CLIError(message: "give at least one --target") }
-        guard !clean.isEmpty, !corrupt.isEmpty else { throw CLIError(message: "give the inputs with --clean NAME=FILE and --corrupt NAME=FILE") }
+        guard !clean.isEmpty || cleanPrompt != nil, !corrupt.isEmpty || corruptPrompt != nil else {
+            throw CLIError(message: "give the inputs with --clean NAME=FILE and --corrupt NAME=FILE (or --clean-prompt and --corrupt-prompt)")
+        }
+        if (cleanPrompt != nil || corruptPrompt != nil) && tokenizer == nil {
+            throw CLIError(message: "--clean-prompt and --corrupt-prompt need --tokenizer FILE (a tokenizer.json)")
+        }
         if let maxCells, maxCells < 1 { throw CLIError(message: "--max-cells must be at least 1, got \(maxCells)") }
         if let threads {
             guard threads >= 1 else { throw CLIError(message: "--threads must be at least 1, got \(threads)") }
@@ -81,11 +92,13 @@ struct SweepCommand: ParsableCommand {
         if !resume && folder.holdsSweep {
             throw CLIError(message: "--out \(out) already holds a sweep; pass --resume to continue it, or choose another folder")
         }
-        let cleanFeeds = try Self.feeds(clean, flag: "--clean")
-        let corruptFeeds = try Self.feeds(corrupt, flag: "--corrupt")
+        var cleanFeeds = try Self.feeds(clean, flag: "--clean")
+        var corruptFeeds = try Self.feeds(corrupt, flag: "--corrupt")
 
         let started = Date()
         let model = try PatchableGraph(path: self.model, options: limits.importOptions())
+        cleanFeeds = try PromptOptions.merge(cleanPrompt, into: cleanFeeds, flag: "--clean", tokenizer: tokenizer, model: model)
+        corruptFeeds = try PromptOptions.merge(corruptPrompt, into: corruptFeeds, flag: "--corrupt", tokenizer: tokenizer, model: model)
         let sha = try SHA256.hex(ofFile: self.model)
         let sweep = try model.sweep(SweepRequest(
             clean: cleanFeeds, corrupt: corruptFeeds, targets: targets, positions: positions, axis: axis, metric: metric,
