@@ -128,10 +128,16 @@ struct GenerateCommand: ParsableCommand {
             var seconds: Double
             var top_k: [Candidate]
         }
+        struct Settings: Encodable {
+            var kind: String
+            var temperature: Double?
+            var top_k: Int?
+            var seed: UInt64?
+        }
         struct Report: Encodable {
             var model: String
             var mode: String
-            var decoding: [String: String]
+            var decoding: Settings
             var patches: [String]
             var prompt_ids: [Int]
             var ids: [Int]
@@ -143,9 +149,9 @@ struct GenerateCommand: ParsableCommand {
             var seconds: Double
         }
         let token = { (id: Int) in tokenizer.map { $0.decode([id]) } }
-        var settings: [String: String] = ["kind": "greedy"]
+        var settings = Settings(kind: "greedy")
         if case .sampling(let t, let k, let seed) = decoding {
-            settings = ["kind": "sampling", "temperature": "\(t)", "top_k": "\(k)", "seed": "\(seed)"]
+            settings = Settings(kind: "sampling", temperature: t, top_k: k, seed: seed)
         }
         let report = Report(
             model: model, mode: generation.mode.rawValue, decoding: settings, patches: patches,

@@ -14,7 +14,9 @@ import Testing
     struct Report: Decodable {
         struct Candidate: Decodable { var id: Int; var token: String?; var probability: Double }
         struct Step: Decodable { var position: Int; var id: Int; var token: String?; var positions_run: Int; var top_k: [Candidate] }
+        struct Settings: Decodable { var kind: String; var temperature: Double?; var top_k: Int?; var seed: UInt64? }
         var mode: String
+        var decoding: Settings
         var prompt_ids: [Int]
         var ids: [Int]
         var tokens: [String]?
@@ -80,6 +82,8 @@ import Testing
         let s = try Self.generate([model, "--input", "input_ids=\(file)", "--max-new-tokens", "16",
                                    "--temperature", "0.7", "--top-k", "20", "--seed", "42"])
         #expect(s.ids == sampled.expected_ids)
+        #expect(s.decoding.kind == "sampling" && s.decoding.temperature == 0.7 && s.decoding.top_k == 20 && s.decoding.seed == 42)
+        #expect(p.decoding.kind == "greedy" && p.decoding.seed == nil)
         let recomputed = try Self.generate([model, "--input", "input_ids=\(file)", "--max-new-tokens", "16",
                                             "--temperature", "0.7", "--top-k", "20", "--seed", "42", "--recompute"])
         #expect(recomputed.mode == "recompute" && recomputed.ids == sampled.expected_ids)
