@@ -1,9 +1,9 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Module arrows (left may use right): onnxpatch → ONNXPatch → {Patching, Interpreter, ONNXImport}
+// Module arrows (left may use right): onnxpatch → ONNXPatch → {Patching, Interpreter, ONNXImport, Tokenizers}
 // Interpreter → {Kernels, GraphIR}; Patching → GraphIR; ONNXImport → {GraphIR, COnnxProto}
-// GraphIR → TensorCore. C types stay inside ONNXImport and Kernels.
+// GraphIR → TensorCore; Tokenizers uses Foundation only. C types stay inside ONNXImport and Kernels.
 let package = Package(
     name: "onnxpatch",
     products: [
