@@ -73,6 +73,14 @@ def models():
         [1 << 30, 1 << 30]))
     save(sparse, "models/sparse_huge.onnx")
 
+    # Where over three small inputs that broadcast to 2^48 elements (1 PiB of float32, more than
+    # any address space): the output allocation must fail with an error naming the node.
+    where = model([helper.make_node("Where", ["c", "x", "y"], ["w"], name="the_where")],
+                  [vinfo("c", TensorProto.BOOL, ["c0", "c1", "c2"]), vinfo("x", f4, ["x0", "x1", "x2"]),
+                   vinfo("y", f4, ["y0", "y1", "y2"])], [vinfo("w", f4, ["w0", "w1", "w2"])])
+    onnx.checker.check_model(where)
+    save(where, "models/where.onnx")
+
     # An int4 initializer (packed two per byte in the file) of 2^62 elements and no data: its
     # packed size must be computed without overflow when the size limit is lifted.
     packed = TensorProto(name="packed", data_type=TensorProto.INT4, dims=[1 << 62], raw_data=b"")

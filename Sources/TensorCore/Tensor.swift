@@ -38,9 +38,14 @@ public struct Tensor: Sendable {
         let count = try Shape.elementCount(shape)
         let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
         guard !overflow else { throw .invalidShape(shape, reason: "byte count overflows") }
+        // Shapes here may come from a file or an input: an allocation the system refuses is an
+        // error, not an abort.
+        guard let storage = TensorStorage(allocatingIfPossible: bytes, zeroed: zeroed) else {
+            throw .invalidShape(shape, reason: "cannot allocate \(bytes) bytes for \(dtype)")
+        }
         self.dtype = dtype
         self.shape = shape
-        self._storage = TensorStorage(byteCount: bytes, zeroed: zeroed)
+        self._storage = storage
     }
 
     /// A tensor over existing storage (for example a memory-mapped initializer).

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 import Testing
 
 /// Inputs that pass the input checks but make a node fail at run time: status 1, the node named,
@@ -35,5 +36,23 @@ import Testing
         let shape = try write(InputFileTests.npy(InputFileTests.header(descr: "'<i8'", shape: "(3,)"), data: data), "shape.npy", in: dir)
         let result = try onnxpatch(["run", Repo.hostile("models/fill.onnx"), "--input", "shape=\(shape)", "--out", dir.path + "/out"])
         expectFailure(result, status: 1, ["node 'the_fill' (ConstantOfShape)", "[1048576, 1048576, 1024]"])
+    }
+
+    /// Regression: small inputs whose broadcast is 2^48 elements (1 PiB) reached the allocator,
+    /// which aborted; the allocation failure is now the node's error.
+    @Test func broadcastBeyondAnyAddressSpaceIsAnError() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let n = 1 << 16
+        let c = dir.appendingPathComponent("c.npy").path, x = dir.appendingPathComponent("x.npy").path
+        let y = dir.appendingPathComponent("y.npy").path
+        try NPY.write(Tensor(shape: [n, 1, 1], scalars: [Bool](repeating: true, count: n)), path: c)
+        try NPY.write(Tensor(shape: [1, n, 1], scalars: [Float](repeating: 1, count: n)), path: x)
+        try NPY.write(Tensor(shape: [1, 1, n], scalars: [Float](repeating: 2, count: n)), path: y)
+        let result = try onnxpatch([
+            "run", Repo.hostile("models/where.onnx"), "--input", "c=\(c)", "--input", "x=\(x)", "--input", "y=\(y)",
+            "--out", dir.appendingPathComponent("out").path,
+        ])
+        expectFailure(result, status: 1, ["node 'the_where' (Where)", "[65536, 65536, 65536]", "cannot allocate"])
     }
 }
