@@ -47,6 +47,22 @@ public struct Box: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    public func intersects(_ other: Box) -> Bool {
+        rank == other.rank && zip(ranges, other.ranges).allSatisfy { $0.overlaps($1) }
+    }
+
+    /// The common part, or nil when there is none.
+    public func intersection(_ other: Box) -> Box? {
+        guard rank == other.rank else { return nil }
+        var result: [Swift.Range<Int>] = []
+        for (a, b) in zip(ranges, other.ranges) {
+            let lower = Swift.max(a.lowerBound, b.lowerBound), upper = Swift.min(a.upperBound, b.upperBound)
+            guard lower < upper else { return nil }
+            result.append(lower..<upper)
+        }
+        return Box(result)
+    }
+
     /// This box with axis `axis` replaced by `range`.
     func replacing(_ axis: Int, with range: Swift.Range<Int>) -> Box {
         var copy = self
@@ -82,15 +98,25 @@ extension Plan {
     }
 }
 
-/// Re-runs of a plan from a saved environment with some values overridden: only the steps
-/// downstream of the overridden values run, and each computes only the region of its outputs
-/// that the fetched regions need (see ``RegionRules``); everything else is read from the base.
+/// Re-runs of a plan from a saved environment with some values overridden.
+///
+/// Three savings, each exact:
+/// - only the steps downstream of the overridden values run; everything else is read from the
+///   base run;
+/// - each step computes only the region of its outputs that the fetched regions need (the
+///   *needed* boxes, traced backwards once when the run is prepared, see ``RegionRules``);
+/// - of that, only the region that can differ from the base (the *changed* boxes, traced
+///   forwards from the override's changed region on every run, then narrowed to where the
+///   result really differs from the base). With causal attention, patching position p leaves
+///   every position before p as it was, and the re-run computes positions p… only.
 ///
 /// The schedule depends only on which values are overridden and on the base run's shapes, so
 /// one ``IncrementalRun`` serves every override of the same values.
 public final class IncrementalRun {
     struct Item {
         var step: Int
+        var context: RegionContext
+        /// What the step computes when everything it needs has changed.
         var mapping: RegionMapping
         /// Recomputed values whose last reader is this item.
         var frees: [Int]
@@ -102,6 +128,7 @@ public final class IncrementalRun {
     let fetches: [(value: Int, box: Box?)]
     /// Shapes of the overridden values in the base run; overrides must keep them.
     let shapes: [Int: [Int]]
+    let restrict: Bool
     /// Number of steps downstream of the overridden values (before dropping unneeded ones).
     public let dirtySteps: Int
 
@@ -145,6 +172,7 @@ public final class IncrementalRun {
         self.dirtySteps = downstream.count
         // Data-dependent output shapes would invalidate regions computed from the base's shapes.
         let restrict = regions && !downstream.contains { Plan.dataDependentShape.contains(graph.nodes[plan.steps[$0].node].opType) }
+        self.restrict = restrict
 
         // Needed regions, backwards from the fetches. A nil entry of `needed` means not needed.
         var needed: [Int: Box] = [:]
@@ -164,17 +192,14 @@ public final class IncrementalRun {
                 node: node, opset: graph.opset(for: node.domain) ?? 0,
                 inputShapes: step.inputs.map { $0.flatMap { base.values[$0]?.shape } },
                 outputShapes: step.outputs.map { base.values[$0]?.shape },
-                constant: { i in
-                    guard i < step.inputs.count, let v = step.inputs[i], !dirty.contains(v) else { return nil }
-                    return base.values[v]
-                })
+                constants: step.inputs.map { input in input.flatMap { dirty.contains($0) ? nil : base.values[$0] } })
             let mapping = restrict ? RegionRules.map(context, needed: wanted) : RegionRules.whole(context, needed: wanted)
             for (k, box) in mapping.outputs.enumerated() where box != nil { needed[step.outputs[k]] = box }
             for (i, input) in step.inputs.enumerated() {
                 guard let input else { continue }
                 need(input, mapping.inputs.indices.contains(i) ? mapping.inputs[i] : nil)
             }
-            scheduled.append(Item(step: s, mapping: mapping, frees: []))
+            scheduled.append(Item(step: s, context: context, mapping: mapping, frees: []))
         }
         scheduled.reverse()
 
@@ -189,57 +214,108 @@ public final class IncrementalRun {
         self.items = scheduled
     }
 
-    /// Steps a re-run executes.
+    /// Steps a re-run executes at most.
     public var stepCount: Int { items.count }
+
+    /// What the last ``run(base:overrides:changed:)`` computed.
+    public struct Statistics: Sendable, Equatable {
+        /// Steps that ran.
+        public var steps = 0
+        /// Elements of their outputs.
+        public var elements = 0
+    }
+
+    public private(set) var lastStatistics = Statistics()
+
+    /// A value that differs from the base: `tensor` holds its region `box`, and outside
+    /// `changed` (inside `box`) it equals the base.
+    struct Held {
+        var tensor: Tensor
+        var box: Box
+        var changed: Box
+    }
 
     /// Re-runs with `overrides` in place of the base's values and returns each fetched value's
     /// requested box (a tensor of the box's shape).
-    public func run(base: PlanEnvironment, overrides: [ValueID: Tensor]) throws(InterpreterError) -> [ValueID: Tensor] {
+    ///
+    /// - Parameters:
+    ///   - base: The run the plan was prepared from.
+    ///   - overrides: A value for every overridden value.
+    ///   - changed: Where each override may differ from the base (default: anywhere); what
+    ///     lies outside must equal the base.
+    public func run(
+        base: PlanEnvironment, overrides: [ValueID: Tensor], changed: [ValueID: Box] = [:]
+    ) throws(InterpreterError) -> [ValueID: Tensor] {
         let graph = plan.graph
-        var computed: [Int: (tensor: Tensor, box: Box)] = [:]
+        var held: [Int: Held] = [:]
         for (value, tensor) in overrides {
             let name = graph.values[value.index].name
-            guard overridden.contains(value.index), let shape = shapes[value.index] else {
+            guard overridden.contains(value.index), let shape = shapes[value.index], let original = base[value] else {
                 throw .inputMismatch(name: name, message: "this incremental run was not prepared to override it")
             }
-            guard tensor.shape == shape, tensor.dtype == base[value]?.dtype else {
-                throw .inputMismatch(name: name, message: "override is \(tensor.dtype)\(tensor.shape), expected \(base[value]?.dtype.name ?? "?")\(shape)")
+            guard tensor.shape == shape, tensor.dtype == original.dtype else {
+                throw .inputMismatch(name: name, message: "override is \(tensor.dtype)\(shape == tensor.shape ? "" : "\(tensor.shape)"), expected \(original.dtype.name)\(shape)")
             }
-            computed[value.index] = (tensor, Box.whole(shape))
+            let whole = Box.whole(shape)
+            let region = changed[value] ?? whole
+            guard region.rank == shape.count, whole.contains(region) else {
+                throw .inputMismatch(name: name, message: "changed region \(region) is outside shape \(shape)")
+            }
+            if let differs = BoxCopy.changed(tensor, at: whole, within: region, from: original) {
+                held[value.index] = Held(tensor: tensor, box: whole, changed: differs)
+            }
         }
-        for value in overridden where computed[value] == nil {
+        for value in overridden where overrides[ValueID(value)] == nil {
             throw .inputMismatch(name: graph.values[value].name, message: "no override given")
         }
 
         func read(_ value: Int, _ box: Box?, for node: Node) throws(InterpreterError) -> Tensor {
-            let source: (tensor: Tensor, box: Box)
-            if let entry = computed[value] {
-                source = entry
-            } else if let tensor = base.values[value] {
-                source = (tensor, Box.whole(tensor.shape))
-            } else {
+            guard let original = base.values[value] else {
+                if let entry = held[value], box == nil || box == entry.box { return entry.tensor }
                 throw .node(name: node.name, opType: node.opType, message: "input '\(graph.values[value].name)' is not available")
             }
-            guard let box, box != source.box else { return source.tensor }
+            let box = box ?? Box.whole(original.shape)
             do {
-                return try BoxCopy.extract(box, from: source.tensor, at: source.box)
+                guard let entry = held[value], box.intersects(entry.changed) else {
+                    return try original.region(box)
+                }
+                if entry.box == box { return entry.tensor }
+                if entry.box.contains(box) { return try BoxCopy.extract(box, from: entry.tensor, at: entry.box) }
+                // Partly changed, partly as in the base: the base's box with the held part over it.
+                var composed = try original.region(box)
+                BoxCopy.overwrite(&composed, at: box, with: entry.tensor, at: entry.box)
+                return composed
             } catch {
                 throw .node(name: node.name, opType: node.opType, message: "region \(box) of '\(graph.values[value].name)': \(error)")
             }
         }
 
+        var statistics = Statistics()
         for item in items {
             let step = plan.steps[item.step]
-            let node = graph.nodes[step.node]
+            let changedInputs = step.inputs.map { $0.flatMap { held[$0]?.changed } }
+            guard changedInputs.contains(where: { $0 != nil }) else { continue }
+            // What to compute: the needed part of what can change.
+            let reach = restrict ? RegionRules.forward(item.context, changed: changedInputs)
+                : item.mapping.outputs.map { $0 == nil ? nil : $0 }
+            var wanted: [Box?] = []
+            for (k, box) in item.mapping.outputs.enumerated() {
+                wanted.append(box.flatMap { needed in reach[k].flatMap { needed.intersection($0) } })
+            }
+            guard wanted.contains(where: { $0 != nil }) else { continue }
+            let mapping = restrict && wanted != item.mapping.outputs ? RegionRules.map(item.context, needed: wanted) : item.mapping
+            let node = item.context.node
             var args: [Tensor?] = []
             args.reserveCapacity(step.inputs.count)
             for (i, input) in step.inputs.enumerated() {
                 guard let input else { args.append(nil); continue }
-                args.append(try read(input, item.mapping.inputs.indices.contains(i) ? item.mapping.inputs[i] : nil, for: node))
+                args.append(try read(input, mapping.inputs.indices.contains(i) ? mapping.inputs[i] : nil, for: node))
             }
-            let outputs = try item.mapping.execute(step.op, args, node: node)
+            let outputs = try mapping.execute(step.op, args, node: node)
+            statistics.steps += 1
+            statistics.elements += outputs.reduce(0) { $0 + ($1?.count ?? 0) }
             for (k, value) in step.outputs.enumerated() {
-                guard let box = item.mapping.outputs[k] else { continue }
+                guard let box = mapping.outputs[k], wanted[k] != nil else { continue }
                 guard k < outputs.count, let output = outputs[k] else {
                     throw .node(name: node.name, opType: node.opType, message: "output \(k) was not produced")
                 }
@@ -247,10 +323,19 @@ public final class IncrementalRun {
                     throw .node(name: node.name, opType: node.opType,
                                 message: "region \(box) computed as shape \(output.shape) (internal error in region rules)")
                 }
-                computed[value] = (output, box)
+                // Keep only what really differs from the base (masked attention leaves earlier
+                // positions exactly as they were).
+                if let original = base.values[value] {
+                    if let differs = BoxCopy.changed(output, at: box, within: box, from: original) {
+                        held[value] = Held(tensor: output, box: box, changed: differs)
+                    }
+                } else {
+                    held[value] = Held(tensor: output, box: box, changed: box)
+                }
             }
-            for value in item.frees { computed[value] = nil }
+            for value in item.frees { held[value] = nil }
         }
+        lastStatistics = statistics
 
         var result: [ValueID: Tensor] = [:]
         for (value, box) in fetches {
@@ -263,6 +348,78 @@ public final class IncrementalRun {
 
 /// Copies between a tensor holding a box of a larger tensor and a sub-box of it.
 enum BoxCopy {
+    /// Copies the part of `source` (holding region `sourceBox`) that lies in `box` into
+    /// `destination` (holding region `box`).
+    static func overwrite(_ destination: inout Tensor, at box: Box, with source: Tensor, at sourceBox: Box) {
+        precondition(destination.shape == box.shape && source.shape == sourceBox.shape && destination.dtype == source.dtype)
+        guard let common = box.intersection(sourceBox) else { return }
+        let from = Shape.strides(source.shape), to = Shape.strides(destination.shape)
+        var sourceOffset = 0, destinationOffset = 0
+        for axis in 0..<box.rank {
+            sourceOffset += (common.ranges[axis].lowerBound - sourceBox.ranges[axis].lowerBound) * from[axis]
+            destinationOffset += (common.ranges[axis].lowerBound - box.ranges[axis].lowerBound) * to[axis]
+        }
+        let size = source.dtype.byteSize
+        StridedCopy.withBuffers(source, &destination) { s, d in
+            StridedCopy.copy(shape: common.shape, elementSize: size, from: s + sourceOffset * size, strides: from,
+                             to: d + destinationOffset * size, strides: to)
+        }
+    }
+
+    /// The bounding box of the elements in `within` (inside `box`) where `tensor`, holding
+    /// region `box`, differs bitwise from the whole tensor `base`; nil when it differs nowhere.
+    static func changed(_ tensor: Tensor, at box: Box, within: Box, from base: Tensor) -> Box? {
+        precondition(tensor.shape == box.shape && box.contains(within) && Box.whole(base.shape).contains(box))
+        guard tensor.dtype == base.dtype else { return within }
+        let rank = box.rank, size = tensor.dtype.byteSize
+        if within.ranges.contains(where: { $0.isEmpty }) { return nil }
+        guard rank > 0 else {
+            return tensor.withUnsafeRawBytes { t in base.withUnsafeRawBytes { b in
+                guard let pt = t.baseAddress, let pb = b.baseAddress else { return nil }
+                return memcmp(pt, pb, size) == 0 ? nil : within
+            } }
+        }
+        let tensorStrides = Shape.strides(tensor.shape), baseStrides = Shape.strides(base.shape)
+        let inner = within.ranges[rank - 1]
+        var lower = [Int](repeating: Int.max, count: rank), upper = [Int](repeating: Int.min, count: rank)
+        var index = within.ranges.map(\.lowerBound)
+        tensor.withUnsafeRawBytes { t in
+            base.withUnsafeRawBytes { b in
+                guard let pt = t.baseAddress, let pb = b.baseAddress else { return }
+                while true {
+                    var tensorOffset = inner.lowerBound - box.ranges[rank - 1].lowerBound, baseOffset = inner.lowerBound
+                    for axis in 0..<(rank - 1) {
+                        tensorOffset += (index[axis] - box.ranges[axis].lowerBound) * tensorStrides[axis]
+                        baseOffset += index[axis] * baseStrides[axis]
+                    }
+                    let row = pt + tensorOffset * size, baseRow = pb + baseOffset * size
+                    if memcmp(row, baseRow, inner.count * size) != 0 {
+                        var first = 0, last = inner.count - 1
+                        while memcmp(row + first * size, baseRow + first * size, size) == 0 { first += 1 }
+                        while memcmp(row + last * size, baseRow + last * size, size) == 0 { last -= 1 }
+                        for axis in 0..<(rank - 1) {
+                            lower[axis] = Swift.min(lower[axis], index[axis])
+                            upper[axis] = Swift.max(upper[axis], index[axis])
+                        }
+                        lower[rank - 1] = Swift.min(lower[rank - 1], inner.lowerBound + first)
+                        upper[rank - 1] = Swift.max(upper[rank - 1], inner.lowerBound + last)
+                    }
+                    // Next row of `within`.
+                    var axis = rank - 2
+                    while axis >= 0 {
+                        index[axis] += 1
+                        if index[axis] < within.ranges[axis].upperBound { break }
+                        index[axis] = within.ranges[axis].lowerBound
+                        axis -= 1
+                    }
+                    if axis < 0 { break }
+                }
+            }
+        }
+        guard lower[0] != Int.max else { return nil }
+        return Box((0..<rank).map { lower[$0]..<(upper[$0] + 1) })
+    }
+
     /// The elements of `box` (in the coordinates of the whole tensor) from `tensor`, which holds
     /// the region `holding`. With `steps` (default 1) axis `a` takes `box.ranges[a].count`
     /// elements from `box.ranges[a].lowerBound` on, `steps[a]` apart.

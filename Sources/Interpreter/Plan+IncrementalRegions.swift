@@ -8,8 +8,10 @@ struct RegionContext {
     var opset: Int
     var inputShapes: [[Int]?]
     var outputShapes: [[Int]?]
-    /// Input `i`'s value when it is not recomputed (a constant, a shape or an upstream value).
-    var constant: (Int) -> Tensor?
+    /// Each input's value when it is not recomputed (a constant, a shape or an upstream value).
+    var constants: [Tensor?]
+
+    func constant(_ i: Int) -> Tensor? { i < constants.count ? constants[i] : nil }
 }
 
 /// How one step computes a region of its outputs: the boxes of its outputs it computes
@@ -119,11 +121,10 @@ enum RegionRules {
         let node = c.node
         let internalMatMul = node.domain == Plan.internalDomain && node.opType == "MatMulTransposedB"
         guard node.domain.isEmpty || node.domain == "ai.onnx" || internalMatMul else { return nil }
-        guard let out = needed.first ?? nil, let outShape = c.outputShapes.first ?? nil else {
-            return node.opType == "Split" ? split(c, needed) : nil
-        }
+        if node.opType == "Split" { return split(c, needed) }
+        guard let out = needed.first ?? nil, let outShape = c.outputShapes.first ?? nil else { return nil }
         // Other outputs (statistics, masks) fall back to whole tensors.
-        guard needed.dropFirst().allSatisfy({ $0 == nil }) else { return node.opType == "Split" ? split(c, needed) : nil }
+        guard needed.dropFirst().allSatisfy({ $0 == nil }) else { return nil }
         let op = node.opType
         func one(_ inputs: [Box?], _ execution: RegionMapping.Execution = .call, output: Box? = nil) -> RegionMapping {
             RegionMapping(outputs: [output ?? out] + needed.dropFirst().map { _ in nil }, inputs: inputs, execution: execution)
@@ -201,6 +202,182 @@ enum RegionRules {
         if op == "Slice" { return slice(c, out, outShape).map { one([$0.input], .slice(steps: $0.steps)) } }
         return nil
     }
+
+    // MARK: Forward: which outputs can change
+
+    /// For each output, the box of elements that can differ from the base run when the inputs
+    /// differ in `changed` (nil: that input is as in the base); nil for an output that cannot
+    /// change. Ops without a rule: whole outputs.
+    static func forward(_ c: RegionContext, changed: [Box?]) -> [Box?] {
+        let whole = c.outputShapes.map { $0.map(Box.whole) }
+        guard changed.contains(where: { $0 != nil }) else { return whole.map { _ in nil } }
+        return forwardRule(c, changed) ?? whole
+    }
+
+    static func forwardRule(_ c: RegionContext, _ changed: [Box?]) -> [Box?]? {
+        let node = c.node
+        let internalMatMul = node.domain == Plan.internalDomain && node.opType == "MatMulTransposedB"
+        guard node.domain.isEmpty || node.domain == "ai.onnx" || internalMatMul else { return nil }
+        let op = node.opType
+        if op == "Split" {
+            guard let d = changed.first ?? nil, changed.dropFirst().allSatisfy({ $0 == nil }),
+                  let inShape = c.inputShapes.first ?? nil, let axisValue = try? node.int("axis", default: 0),
+                  let axis = Shape.normalizeAxis(axisValue, rank: inShape.count) else { return nil }
+            var offset = 0
+            var result: [Box?] = []
+            for shape in c.outputShapes {
+                guard let shape, shape.count == inShape.count else { return nil }
+                let r = d.ranges[axis]
+                let lower = Swift.max(r.lowerBound, offset) - offset, upper = Swift.min(r.upperBound, offset + shape[axis]) - offset
+                result.append(lower < upper ? d.replacing(axis, with: lower..<upper) : nil)
+                offset += shape[axis]
+            }
+            return result
+        }
+        guard let outShape = c.outputShapes.first ?? nil else { return nil }
+        // Ops with one output here; extra outputs (statistics) change wholly.
+        func one(_ box: Box?) -> [Box?] {
+            [box] + c.outputShapes.dropFirst().map { shape in box == nil ? nil : shape.map(Box.whole) }
+        }
+        func union(_ boxes: [Box?]) -> Box? {
+            var result: Box?
+            for case let box? in boxes { result = result.map { $0.union(box) } ?? box }
+            return result
+        }
+        if unary.contains(op) || (broadcasting.contains(op) && c.opset >= 7) || op == "CastLike" || op == "Expand" {
+            var boxes: [Box?] = []
+            for (i, d) in changed.enumerated() {
+                guard let d else { continue }
+                if (op == "CastLike" || op == "Expand") && i == 1 { return nil }
+                guard let shape = c.inputShapes[i], let box = spread(d, from: shape, to: outShape) else { return nil }
+                boxes.append(box)
+            }
+            return one(union(boxes))
+        }
+        if op == "MatMul" || internalMatMul {
+            guard c.inputShapes.count == 2, let a = c.inputShapes[0], let b = c.inputShapes[1], a.count >= 2, b.count >= 2,
+                  outShape.count >= 2 else { return nil }
+            let r = outShape.count
+            let batchShape = Array(outShape[..<(r - 2)])
+            var boxes: [Box?] = []
+            if let d = changed[0] {
+                guard let batch = spread(Box(Array(d.ranges.dropLast(2))), from: Array(a.dropLast(2)), to: batchShape) else { return nil }
+                boxes.append(Box(batch.ranges + [d.ranges[d.rank - 2], 0..<outShape[r - 1]]))
+            }
+            if let d = changed[1] {
+                guard let batch = spread(Box(Array(d.ranges.dropLast(2))), from: Array(b.dropLast(2)), to: batchShape) else { return nil }
+                let columns = internalMatMul ? d.ranges[d.rank - 2] : d.ranges[d.rank - 1]
+                boxes.append(Box(batch.ranges + [0..<outShape[r - 2], columns]))
+            }
+            return one(union(boxes))
+        }
+        if op == "Gemm" {
+            guard outShape.count == 2, let transA = try? node.int("transA", default: 0),
+                  let transB = try? node.int("transB", default: 0) else { return nil }
+            var boxes: [Box?] = []
+            if let d = changed[0], d.rank == 2 { boxes.append(Box([transA != 0 ? d.ranges[1] : d.ranges[0], 0..<outShape[1]])) }
+            if changed.count > 1, let d = changed[1], d.rank == 2 {
+                boxes.append(Box([0..<outShape[0], transB != 0 ? d.ranges[0] : d.ranges[1]]))
+            }
+            if changed.count > 2, let d = changed[2] {
+                guard let shape = c.inputShapes[2], let box = spread(d, from: shape, to: outShape) else { return nil }
+                boxes.append(box)
+            }
+            return one(union(boxes))
+        }
+        if op == "LayerNormalization" || op == "RMSNormalization" || op == "Softmax" || op == "LogSoftmax" {
+            let flattens = (op == "Softmax" || op == "LogSoftmax") && c.opset < 13
+            guard let d = changed[0], changed.dropFirst().allSatisfy({ $0 == nil }),
+                  let axis = try? node.int("axis", default: flattens ? 1 : -1),
+                  let a = Shape.normalizeAxis(axis, rank: outShape.count), d.rank == outShape.count else { return nil }
+            var box = d
+            for i in a..<outShape.count { box.ranges[i] = 0..<outShape[i] }
+            return one(box)
+        }
+        if op == "Transpose" {
+            guard let d = changed[0] else { return nil }
+            let perm = (try? node.ints("perm")) ?? Array((0..<outShape.count).reversed())
+            guard perm.count == d.rank, Set(perm) == Set(0..<perm.count) else { return nil }
+            return one(Box(perm.map { d.ranges[$0] }))
+        }
+        if reshaping.contains(op) {
+            guard let d = changed[0], changed.dropFirst().allSatisfy({ $0 == nil }), let inShape = c.inputShapes[0],
+                  let mapped = reshape(d, from: outShape, to: inShape) else { return nil }
+            return one(mapped.input)
+        }
+        if op == "Gather" {
+            guard let data = c.inputShapes[0], c.inputShapes.count == 2, let indices = c.inputShapes[1],
+                  let axisValue = try? node.int("axis", default: 0), let axis = Shape.normalizeAxis(axisValue, rank: data.count),
+                  outShape.count == data.count - 1 + indices.count else { return nil }
+            let r = indices.count
+            var boxes: [Box?] = []
+            if let d = changed[0] {
+                boxes.append(Box(Array(d.ranges[..<axis]) + outShape[axis..<(axis + r)].map { 0..<$0 } + Array(d.ranges[(axis + 1)...])))
+            }
+            if let d = changed[1] {
+                boxes.append(Box(outShape[..<axis].map { 0..<$0 } + d.ranges + outShape[(axis + r)...].map { 0..<$0 }))
+            }
+            return one(union(boxes))
+        }
+        if op == "Concat" {
+            guard let axisValue = try? node.int("axis"), let axis = Shape.normalizeAxis(axisValue, rank: outShape.count) else { return nil }
+            var offset = 0
+            var boxes: [Box?] = []
+            for (i, shape) in c.inputShapes.enumerated() {
+                guard let shape, shape.count == outShape.count else { return nil }
+                if let d = changed[i] {
+                    let r = d.ranges[axis]
+                    boxes.append(d.replacing(axis, with: (r.lowerBound + offset)..<(r.upperBound + offset)))
+                }
+                offset += shape[axis]
+            }
+            return one(union(boxes))
+        }
+        if reductions.contains(op) {
+            guard let d = changed[0], changed.dropFirst().allSatisfy({ $0 == nil }), let inShape = c.inputShapes[0],
+                  inShape.count == outShape.count else { return nil }
+            var ranges: [Swift.Range<Int>] = []
+            for (a, size) in inShape.enumerated() {
+                if size == outShape[a] { ranges.append(d.ranges[a]) } else if outShape[a] == 1 { ranges.append(0..<1) } else { return nil }
+            }
+            return one(Box(ranges))
+        }
+        if op == "Slice" {
+            guard let d = changed[0], changed.dropFirst().allSatisfy({ $0 == nil }),
+                  let mapping = slice(c, Box.whole(outShape), outShape) else { return nil }
+            // Output index o of an axis reads input index begin + o·step.
+            var ranges: [Swift.Range<Int>] = []
+            for axis in 0..<outShape.count {
+                let begin = mapping.input.ranges[axis].lowerBound, step = mapping.steps[axis], r = d.ranges[axis]
+                let first = Swift.max(0, (r.lowerBound - begin + step - 1) / step)
+                let last = Swift.min(outShape[axis] - 1, r.upperBound - 1 >= begin ? (r.upperBound - 1 - begin) / step : -1)
+                guard first <= last else { return one(nil) }
+                ranges.append(first..<(last + 1))
+            }
+            return one(Box(ranges))
+        }
+        return nil
+    }
+
+    /// A changed box of an input, in the coordinates of the output it broadcasts (NumPy rules)
+    /// to: axes the input lacks or broadcasts from size 1 change wholly.
+    static func spread(_ d: Box, from shape: [Int], to outShape: [Int]) -> Box? {
+        let offset = outShape.count - shape.count
+        guard offset >= 0, d.rank == shape.count else { return nil }
+        var ranges = outShape[..<offset].map { 0..<$0 }
+        for (a, size) in shape.enumerated() {
+            if size == outShape[a + offset] {
+                ranges.append(d.ranges[a])
+            } else if size == 1 {
+                ranges.append(0..<outShape[a + offset])
+            } else {
+                return nil
+            }
+        }
+        return Box(ranges)
+    }
+
+    // MARK: Backward: which inputs a region reads
 
     /// The box of an input broadcast (NumPy rules) to the output: its axes of size 1 read index 0.
     static func broadcast(_ out: Box, _ outShape: [Int], to shape: [Int]) -> Box? {

@@ -87,6 +87,12 @@ public struct Heatmap: Sendable {
         text.count <= limit ? text : "…" + String(text.suffix(limit - 1))
     }
 
+    /// Spaces shown as `␣` (tokens often begin with one) and line breaks as `\n`.
+    static func visible(_ token: String) -> String {
+        token.replacingOccurrences(of: " ", with: "␣").replacingOccurrences(of: "\n", with: "\\n")
+            .replacingOccurrences(of: "\t", with: "\\t")
+    }
+
     static func number(_ x: Double) -> String {
         if x.isNaN { return "nan" }
         if x == x.rounded() && abs(x) < 1e6 { return String(Int(x)) }
@@ -99,15 +105,18 @@ public struct Heatmap: Sendable {
         let cellHeight = m <= 40 ? 22.0 : Swift.max(5, 700 / Double(Swift.max(m, 1)))
         let rowLabels = rows.map { Self.shorten($0, 44) }
         let labelWidth = Double(rowLabels.map(\.count).max() ?? 4) * 6.6 + 16
-        let left = Swift.max(labelWidth, 60), top = 70.0
+        let left = Swift.max(labelWidth, 60) + 22, top = 70.0
         let gridWidth = cellWidth * Double(n), gridHeight = cellHeight * Double(m)
-        let labels = columnLabels?.map { Self.shorten($0, 16) }
-        let longestLabel = Double((labels ?? []).map(\.count).max() ?? 0)
-        let hasSub = columnSubLabels?.contains { $0 != nil } ?? false
-        let labelDepth = labels == nil ? 0 : 14 + longestLabel * 6 * 0.87 + (hasSub ? 14 : 0)
+        let labels = columnLabels?.map { Self.visible(Self.shorten($0, 14)) }
+        let subLabels = columnSubLabels?.map { $0.map { Self.visible(Self.shorten($0, 14)) } }
+        let labelLengths = (labels ?? []).enumerated().map { c, label in
+            label.count + ((subLabels?.indices.contains(c) ?? false) ? (subLabels?[c]?.count).map { $0 + 3 } ?? 0 : 0)
+        }
+        let labelDepth = labels == nil ? 0 : 16 + Double(labelLengths.max() ?? 0) * 6.2 * 0.87
         let bottom = top + gridHeight + 20 + labelDepth + 24
         let barX = left + gridWidth + 24
-        let width = Swift.max(barX + 90, 480)
+        let titleWidth = 12 + Double(title.count) * 9.6, subtitleWidth = 12 + Double(subtitle.count) * 6.6
+        let width = Swift.max(barX + 90, 480, titleWidth, subtitleWidth)
         let height = Swift.max(bottom, top + 160)
         let limit = Self.scaleLimit(values)
         let showNumbers = cellWidth >= 28 && cellHeight >= 18
@@ -118,8 +127,8 @@ public struct Heatmap: Sendable {
         <defs><pattern id="missing" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">\
         <rect width="6" height="6" fill="#e8e8e8"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b0b0b0" stroke-width="2"/></pattern></defs>
         <rect width="100%" height="100%" fill="white"/>
-        <text x="\(Int(left))" y="24" font-size="16" font-weight="bold">\(Self.escape(title))</text>
-        <text x="\(Int(left))" y="44" font-size="12" fill="#444">\(Self.escape(subtitle))</text>
+        <text x="12" y="24" font-size="16" font-weight="bold">\(Self.escape(title))</text>
+        <text x="12" y="44" font-size="12" fill="#444">\(Self.escape(subtitle))</text>
 
         """
         // Cells.
@@ -150,13 +159,13 @@ public struct Heatmap: Sendable {
             let x = left + (Double(c) + 0.5) * cellWidth
             s += "<text x=\"\(f(x))\" y=\"\(f(top + gridHeight + 14))\" font-size=\"10\" text-anchor=\"middle\">\(position)</text>\n"
             if let labels, c < labels.count {
-                let y = top + gridHeight + 26
-                s += "<text transform=\"translate(\(f(x + 3)),\(f(y))) rotate(-60)\" font-size=\"11\" text-anchor=\"end\">"
-                    + "\(Self.escape(labels[c]))</text>\n"
-                if let sub = columnSubLabels, c < sub.count, let text = sub[c] {
-                    s += "<text transform=\"translate(\(f(x + 13)),\(f(y))) rotate(-60)\" font-size=\"10\" fill=\"#b2182b\" "
-                        + "text-anchor=\"end\">\(Self.escape(Self.shorten(text, 16)))</text>\n"
+                // The clean token, then (in red) the corrupted one where it differs.
+                var text = Self.escape(labels[c])
+                if let sub = subLabels, c < sub.count, let other = sub[c] {
+                    text += "<tspan fill=\"#b2182b\"> → \(Self.escape(other))</tspan>"
                 }
+                s += "<text transform=\"translate(\(f(x + 3)),\(f(top + gridHeight + 26))) rotate(-60)\" font-size=\"11\" "
+                    + "text-anchor=\"end\">\(text)</text>\n"
             }
         }
         s += "<text x=\"\(f(left + gridWidth / 2))\" y=\"\(f(bottom - 6))\" font-size=\"12\" text-anchor=\"middle\">position</text>\n"

@@ -269,7 +269,7 @@ public final class Sweep {
                 metric = corruptMetric
             } else {
                 let run = try incrementalRun(t)
-                let fetched = try run.run(base: corrupt, overrides: [value: patched])
+                let fetched = try run.run(base: corrupt, overrides: [value: patched], changed: [value: box])
                 guard let row = fetched[outputValue] else { throw ONNXPatchError.input("the metric output was not computed") }
                 metric = request.metric.evaluate(try row.doubleValues(), clean: cleanRow)
             }

@@ -176,6 +176,8 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
         let run = try expectRegion(g, base: x, override: seededTensor(x.shape, seed: 22), fetch: 1, box: Box([0..<1, 4..<5, 1..<3]))
         #expect(readBox(run, input: 0) == Box([0..<1, 4..<5, 4..<6]))
         _ = try expectRegion(g, base: x, override: seededTensor(x.shape, seed: 23), fetch: 2, box: Box([1..<2, 0..<5, 0..<2]))
+        let first = try expectRegion(g, base: x, override: seededTensor(x.shape, seed: 24), fetch: 0, box: Box([0..<2, 2..<3, 0..<3]))
+        #expect(readBox(first, input: 0) == Box([0..<2, 2..<3, 0..<3]))
     }
 
     @Test func sliceWithSteps() throws {
@@ -253,6 +255,81 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
         #expect(second.stepCount == 2)
         #expect(try second.run(base: base, overrides: [y: Tensor([Float(1), 1])])[out]?.scalars(as: Float.self) == [-1, 1])
         #expect(base[out]?.scalars(as: Float.self) == [-3, -2])
+    }
+
+    /// One causal attention layer: patching position p changes positions p… only, and the
+    /// re-run finds that out and computes fewer elements for a later p.
+    @Test func causalAttentionRecomputesLaterPositionsOnly() throws {
+        let s = 6, d = 4
+        var graph = Graph()
+        func value(_ name: String) -> ValueID { graph.addValue(ValueInfo(name: name)) }
+        func constant(_ name: String, _ tensor: Tensor) -> ValueID {
+            let v = value(name)
+            graph.initializers[v] = tensor
+            return v
+        }
+        let x = value("x")
+        graph.inputs = [x]
+        let wq = constant("wq", seededTensor([d, d], seed: 50)), wk = constant("wk", seededTensor([d, d], seed: 51))
+        let wv = constant("wv", seededTensor([d, d], seed: 52)), wo = constant("wo", seededTensor([d, 5], seed: 53))
+        var mask = [Float](repeating: 0, count: s * s)
+        for i in 0..<s { for j in (i + 1)..<s where j < s { mask[i * s + j] = -1e30 } }
+        let m = constant("mask", Tensor(shape: [s, s], scalars: mask))
+        let (q, k, v, kt) = (value("q"), value("k"), value("v"), value("kt"))
+        let (scores, masked, probs, attn, h, out) = (value("scores"), value("masked"), value("probs"), value("attn"), value("h"), value("out"))
+        graph.nodes = [
+            Node(name: "q", opType: "MatMul", inputs: [x, wq], outputs: [q]),
+            Node(name: "k", opType: "MatMul", inputs: [x, wk], outputs: [k]),
+            Node(name: "v", opType: "MatMul", inputs: [x, wv], outputs: [v]),
+            Node(name: "kt", opType: "Transpose", inputs: [k], outputs: [kt], attributes: ["perm": .ints([0, 2, 1])]),
+            Node(name: "scores", opType: "MatMul", inputs: [q, kt], outputs: [scores]),
+            Node(name: "masked", opType: "Add", inputs: [scores, m], outputs: [masked]),
+            Node(name: "probs", opType: "Softmax", inputs: [masked], outputs: [probs], attributes: ["axis": .int(-1)]),
+            Node(name: "attn", opType: "MatMul", inputs: [probs, v], outputs: [attn]),
+            Node(name: "h", opType: "Add", inputs: [attn, x], outputs: [h]),
+            Node(name: "out", opType: "MatMul", inputs: [h, wo], outputs: [out]),
+        ]
+        graph.outputs = [out]
+        let plan = try Plan(graph: graph)
+        let corrupt = seededTensor([1, s, d], seed: 54), clean = seededTensor([1, s, d], seed: 55)
+        let base = try plan.runKeepingAll([x: corrupt])
+        let baseOut = try #require(base[out])
+        let run = try plan.incremental(overriding: [x], fetching: [(out, nil)], base: base)
+        var elements: [Int] = []
+        for p in 0..<s {
+            let box = Box([0..<1, p..<(p + 1), 0..<d])
+            let patched = try corrupt.replacing(box, from: clean)
+            let got = try #require(try run.run(base: base, overrides: [x: patched], changed: [x: box])[out])
+            let want = try #require(try plan.run([x: patched])[out])
+            let (a, b) = (got.scalars(as: Float.self), want.scalars(as: Float.self))
+            #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 }, "position \(p)")
+            // Positions before p are the base's, bit for bit.
+            #expect(Array(a[..<(p * 5)]) == Array(baseOut.scalars(as: Float.self)[..<(p * 5)]), "position \(p)")
+            elements.append(run.lastStatistics.elements)
+        }
+        // Each later position leaves one more row of every row-wise value to the base.
+        #expect(zip(elements, elements.dropFirst()).allSatisfy { $0 > $1 }, "elements computed per position: \(elements)")
+        // At the last position: its rows of q, k, v (3·4; the transpose folds into the scores'
+        // product), the whole scores and masked scores (2·36: a changed key touches every row),
+        // its row of probabilities (6: earlier rows mask the changed key), the whole attention
+        // output (24: a changed value row touches every row; it is then narrowed to one row),
+        // and its rows of h and out (4 + 5).
+        #expect(elements[s - 1] == 123, "elements computed per position: \(elements)")
+    }
+
+    @Test func changedRegionIsTheBoundingBoxOfDifferences() {
+        let base = Tensor(shape: [2, 3, 4], scalars: (0..<24).map(Float.init))
+        var values = (0..<24).map(Float.init)
+        values[1 * 12 + 0 * 4 + 2] = -1  // (1, 0, 2)
+        values[1 * 12 + 2 * 4 + 1] = -1  // (1, 2, 1)
+        let tensor = Tensor(shape: [2, 3, 4], scalars: values)
+        let whole = Box.whole([2, 3, 4])
+        #expect(BoxCopy.changed(tensor, at: whole, within: whole, from: base) == Box([1..<2, 0..<3, 1..<3]))
+        #expect(BoxCopy.changed(base, at: whole, within: whole, from: base) == nil)
+        // A held region: rows 1...2 of batch 1.
+        let part = try? tensor.region(Box([1..<2, 1..<3, 0..<4]))
+        #expect(part.flatMap { BoxCopy.changed($0, at: Box([1..<2, 1..<3, 0..<4]), within: Box([1..<2, 1..<3, 0..<4]), from: base) }
+                == Box([1..<2, 2..<3, 1..<2]))
     }
 
     @Test func overridesMustKeepShapeAndBePrepared() throws {
