@@ -10,8 +10,10 @@ public enum Attribute: Sendable {
     case ints([Int])
     case strings([String])
     case tensors([Tensor])
-    /// A subgraph (`If`, `Loop`, `Scan` bodies) or sparse tensor: kept so the node imports and
-    /// can be inspected, but not executable yet. The payload names the ONNX attribute type.
+    /// A subgraph: an `If` branch, a `Loop` or `Scan` body.
+    case graph(Subgraph)
+    /// A list of subgraphs, sparse tensors or type protos: kept so the node imports and can be
+    /// inspected, but not executable. The payload names the ONNX attribute type.
     case unsupported(String)
 
     /// The ONNX name of this attribute's type (`INT`, `FLOATS`…), for error messages.
@@ -25,7 +27,28 @@ public enum Attribute: Sendable {
         case .ints: "INTS"
         case .strings: "STRINGS"
         case .tensors: "TENSORS"
+        case .graph: "GRAPH"
         case .unsupported(let kind): kind
         }
     }
+}
+
+/// A graph attribute (an `If` branch, a `Loop` or `Scan` body): a graph of its own, in SSA form.
+///
+/// ONNX subgraphs may read values of the graphs around them by name. Those values are the
+/// subgraph's last `captured` inputs, after its formal ones, and the node that holds the
+/// attribute lists the same outer values as extra inputs after its own (attributes in name
+/// order), so plans order, keep alive and patch them like any other input.
+public struct Subgraph: Sendable {
+    public var graph: Graph
+    /// How many of `graph.inputs`, at the end, are values of enclosing graphs.
+    public var captured: Int
+
+    public init(graph: Graph, captured: Int = 0) {
+        self.graph = graph
+        self.captured = captured
+    }
+
+    /// The subgraph's own inputs (without the captured ones).
+    public var formalInputs: ArraySlice<ValueID> { graph.inputs.dropLast(captured) }
 }

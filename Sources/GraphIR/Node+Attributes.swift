@@ -84,6 +84,12 @@ extension Node {
         return value
     }
 
+    public func graph(_ name: String) throws(AttributeError) -> Subgraph? {
+        guard let attribute = attributes[name] else { return nil }
+        guard case .graph(let value) = attribute else { throw mismatch(name, "GRAPH", attribute) }
+        return value
+    }
+
     /// Throws unless the attribute is present.
     public func required<T>(_ name: String, _ lookup: (String) throws(AttributeError) -> T?) throws(AttributeError) -> T {
         guard let value = try lookup(name) else { throw attributeError(name, "required but missing") }

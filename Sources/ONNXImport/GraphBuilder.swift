@@ -117,6 +117,20 @@ struct GraphBuilder {
         return graph
     }
 
+    /// Builds a graph attribute. Names it reads without defining are values of the enclosing
+    /// graphs: they become its last inputs, in order of first use (see ``GraphIR/Subgraph``).
+    private func subgraph(_ proto: UnsafePointer<Onnx__GraphProto>) throws(ImportError) -> Subgraph {
+        var builder = GraphBuilder(path: path, decoder: decoder, mapped: [:])
+        var graph = try builder.build(proto, opsetImports: self.graph.opsetImports)
+        var defined = Set(graph.inputs).union(graph.initializers.keys)
+        for node in graph.nodes { defined.formUnion(node.outputs) }
+        var referenced = Set(graph.outputs)
+        for node in graph.nodes { referenced.formUnion(node.inputs.compactMap { $0 }) }
+        let captured = referenced.subtracting(defined).sorted()
+        graph.inputs += captured
+        return Subgraph(graph: graph, captured: captured.count)
+    }
+
     private mutating func node(_ proto: UnsafeMutablePointer<Onnx__NodeProto>, name: String)
         throws(ImportError) -> Node
     {
@@ -148,8 +162,15 @@ struct GraphBuilder {
             attributes[attributeName] = try self.attribute(
                 attribute, name: attributeName, node: name, opType: opType)
         }
+        // The outer values a subgraph reads become extra inputs of its node (attributes in name
+        // order), so the plan orders and keeps them like any other input.
+        var allInputs = inputs
+        for key in attributes.keys.sorted() {
+            guard case .graph(let sub) = attributes[key] else { continue }
+            for captured in sub.graph.inputs.suffix(sub.captured) { allInputs.append(value(sub.graph[captured].name)) }
+        }
         return Node(
-            name: name, opType: opType, domain: domain == "ai.onnx" ? "" : domain, inputs: inputs,
+            name: name, opType: opType, domain: domain == "ai.onnx" ? "" : domain, inputs: allInputs,
             outputs: outputs,
             attributes: attributes, metadata: metadata,
             scope: NodeNaming.scope(name: name, metadata: metadata))
@@ -191,7 +212,9 @@ struct GraphBuilder {
                 tensors.append(try decoder.decode(t, what: "\(what), tensor #\(k)"))
             }
             return .tensors(tensors)
-        case 5: return .unsupported("GRAPH")
+        case 5:
+            guard let g = a.g else { throw fail("type GRAPH but no graph") }
+            return .graph(try subgraph(g))
         case 10: return .unsupported("GRAPHS")
         case 11: return .unsupported("SPARSE_TENSOR")
         case 12: return .unsupported("SPARSE_TENSORS")

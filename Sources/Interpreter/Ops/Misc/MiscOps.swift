@@ -47,6 +47,10 @@ func registerMiscOps(_ registry: inout OpRegistry) {
         ("HammingWindow", [17], { try WindowGenerator($0, kind: .hamming) }),
         ("BlackmanWindow", [17], { try WindowGenerator($0, kind: .blackman) }),
         ("MelWeightMatrix", [17], { try MelWeightMatrix($0) }),
+        // Control flow.
+        ("If", [1], { try If($0) }),
+        ("Loop", [1], { try Loop($0) }),
+        ("Scan", [8, 9], { try Scan($0) }),
         // Detection, text features, optional values.
         ("NonMaxSuppression", [10], { try NonMaxSuppression($0) }),
         ("TfIdfVectorizer", [9], { try TfIdfVectorizer($0) }),
