@@ -23,6 +23,15 @@ extension Kernels {
         guard m > 0, n > 0 else { return }
         // BLAS rejects k = 0 (lda would be < 1); the product is empty, so only beta·C remains.
         guard k > 0 else { return scaleRows(c, m: m, n: n, ldc: ldc, by: beta) }
+        if m == 1 {
+            // One row (a generation step with a KV cache): y = op(B)ᵀ·x on sgemv, which streams B
+            // once instead of packing it as sgemm does. x is A's row, strided by lda when transA.
+            let (rows, cols) = transB ? (n, k) : (k, n)
+            cblas_sgemv(
+                CblasRowMajor, transB ? CblasNoTrans : CblasTrans, Int32(rows), Int32(cols), alpha,
+                b, Int32(ldb), a, Int32(transA ? lda : 1), beta, c, 1)
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -31,6 +31,10 @@ import Testing
         }
         // Degenerate shapes: a row vector, a column vector, an empty inner dimension.
         cases.append(Case(m: 1, n: 17, k: 9, transA: false, transB: true, alpha: 1, beta: 0, pad: 0))
+        // One row goes through sgemv: every flag combination, with padding and beta.
+        for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+            cases.append(Case(m: 1, n: 21, k: 11, transA: transA, transB: transB, alpha: 0.5, beta: 1, pad: 3))
+        }
         cases.append(Case(m: 13, n: 1, k: 5, transA: true, transB: false, alpha: 1, beta: 1, pad: 2))
         cases.append(Case(m: 3, n: 4, k: 0, transA: false, transB: false, alpha: 1, beta: 0.5, pad: 0))
         return cases
