@@ -99,8 +99,7 @@ struct NodeSuiteTests {
             Issue.record("\(name): replace the generated reason with a reviewed one (\(entry.reason))")
         }
         // Every case of an op transformer exports use must pass, except those needing string
-        // tensors (Equal on strings) or control flow (Range's function body is a Loop), which
-        // the exported transformers do not contain.
+        // tensors (OpFamilies.exemptReasons).
         for testCase in cases where OpFamilies.transformerOps.contains(testCase.opType) && testCase.domain.isEmpty {
             if let entry = expected.entries[testCase.name], entry.status != .pass,
                 !OpFamilies.exemptReasons.contains(where: { entry.reason.hasPrefix($0) })

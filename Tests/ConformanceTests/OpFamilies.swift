@@ -60,12 +60,9 @@ enum OpFamilies {
         return result
     }()
 
-    /// Reasons that excuse a case of a transformer op: it needs string tensors (which TensorCore
-    /// does not hold) or a control-flow subgraph (which the importer keeps as an opaque attribute).
-    static let exemptReasons = [
-        "string tensors are not supported",
-        "control flow:",
-    ]
+    /// Reasons that excuse a case of a transformer op: it needs string tensors (Equal on
+    /// strings), which TensorCore does not hold and no exported transformer computes on.
+    static let exemptReasons = ["string tensors are not supported"]
 
     /// Ops in the exported transformers of Fixtures/models (GPT-2, BERT, Llama, GPT-NeoX, Qwen2,
     /// both PyTorch exporters) and in the common variants of those blocks (masks, Gelu, RMS norm,

@@ -66,6 +66,7 @@ func registerMiscOps(_ registry: inout OpRegistry) {
     // Other domains: traditional ML and the training preview.
     registry.register("ArrayFeatureExtractor", domain: "ai.onnx.ml", since: 1) { _ in ArrayFeatureExtractor() }
     registry.register("Binarizer", domain: "ai.onnx.ml", since: 1) { try Binarizer($0) }
+    registry.register("TreeEnsemble", domain: "ai.onnx.ml", since: 5) { try TreeEnsemble($0) }
     registry.register("Adagrad", domain: "ai.onnx.preview.training", since: 1) { try Optimizer.adagrad($0) }
     registry.register("Adam", domain: "ai.onnx.preview.training", since: 1) { try Optimizer.adam($0) }
     registry.register("Momentum", domain: "ai.onnx.preview.training", since: 1) { try Optimizer.momentum($0) }
