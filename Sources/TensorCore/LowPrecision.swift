@@ -111,7 +111,9 @@ public enum LowPrecision {
     /// `value` as a one-byte element of low-precision `dtype`. Floats round to nearest even
     /// (E8M0 by `roundMode`) and saturate or overflow as ``Minifloat/encode(_:saturate:)`` says;
     /// integers truncate toward zero and keep the low bits (sign-extended), as integer casts do.
-    public static func encode(_ value: Double, _ dtype: DType, saturate: Bool = true, roundMode: RoundMode = .up) -> UInt8 {
+    public static func encode(
+        _ value: Double, _ dtype: DType, saturate: Bool = true, roundMode: RoundMode = .up
+    ) -> UInt8 {
         switch dtype {
         case .float8e8m0: return encodeE8M0(Float(value), saturate: saturate, roundMode: roundMode)
         case .int4, .uint4, .int2, .uint2: return wrap(FloatToInteger.int64(value), dtype)
@@ -139,7 +141,8 @@ public enum LowPrecision {
         case .down: roundUp = false
         case .up: roundUp = bits & 0x7F_FFFF != 0
         case .nearest:
-            let guardBit = bits & 0x40_0000 != 0, roundBit = bits & 0x20_0000 != 0
+            let guardBit = bits & 0x40_0000 != 0
+            let roundBit = bits & 0x20_0000 != 0
             let sticky = bits & 0x1F_FFFF != 0
             roundUp = guardBit && (roundBit || sticky || exponent > 0)
         }

@@ -83,20 +83,23 @@ enum CaseRunner {
                 if first == nil { first = i }
             }
             guard let first else { return nil }
-            return "\(bad) of \(a.count) elements differ; first at \(first): got \(a[first]), expected \(b[first])"
+            return
+                "\(bad) of \(a.count) elements differ; first at \(first): got \(a[first]), expected \(b[first])"
         }
         let size = got.dtype.byteSize
         return got.withUnsafeRawBytes { a in
             expected.withUnsafeRawBytes { b in
                 var bad = 0
                 var first: Int?
-                for i in 0..<got.count where !a[(i * size)..<((i + 1) * size)].elementsEqual(b[(i * size)..<((i + 1) * size)]) {
+                for i in 0..<got.count
+                where !a[(i * size)..<((i + 1) * size)].elementsEqual(b[(i * size)..<((i + 1) * size)]) {
                     bad += 1
                     if first == nil { first = i }
                 }
                 guard let first else { return nil }
                 let show = { (t: Tensor) in (try? t.intValues()).map { "\($0[first])" } ?? "?" }
-                return "\(bad) of \(got.count) elements differ; first at \(first): got \(show(got)), expected \(show(expected))"
+                return
+                    "\(bad) of \(got.count) elements differ; first at \(first): got \(show(got)), expected \(show(expected))"
             }
         }
     }

@@ -39,16 +39,22 @@ struct ExpectedResults {
             if line.isEmpty || line.hasPrefix("#") { continue }
             let parts = line.components(separatedBy: " -- ")
             let head = parts[0].split(separator: " ", omittingEmptySubsequences: true)
-            let reason = parts.count > 1 ? parts[1...].joined(separator: " -- ").trimmingCharacters(in: .whitespaces) : ""
+            let reason =
+                parts.count > 1
+                ? parts[1...].joined(separator: " -- ").trimmingCharacters(in: .whitespaces) : ""
             guard head.count == 2, let status = Status(rawValue: String(head[0])) else {
-                throw SuiteError("expected-results.txt line \(number + 1): expected 'pass|fail|skip NAME [-- reason]', got '\(line)'")
+                throw SuiteError(
+                    "expected-results.txt line \(number + 1): expected 'pass|fail|skip NAME [-- reason]', got '\(line)'"
+                )
             }
             let name = String(head[1])
             guard entries[name] == nil else {
                 throw SuiteError("expected-results.txt line \(number + 1): \(name) is listed twice")
             }
             guard status == .pass || !reason.isEmpty else {
-                throw SuiteError("expected-results.txt line \(number + 1): '\(status.rawValue) \(name)' needs a reason after ' -- '")
+                throw SuiteError(
+                    "expected-results.txt line \(number + 1): '\(status.rawValue) \(name)' needs a reason after ' -- '"
+                )
             }
             entries[name] = Entry(status: status, reason: reason)
         }
@@ -68,12 +74,14 @@ struct ExpectedResults {
             # (reasons of cases still failing are kept; new failures need a reason written by hand).
 
             """
-        let byOp = Dictionary(grouping: cases, by: { $0.domain.isEmpty ? $0.opType : "\($0.domain).\($0.opType)" })
+        let byOp = Dictionary(
+            grouping: cases, by: { $0.domain.isEmpty ? $0.opType : "\($0.domain).\($0.opType)" })
         for op in byOp.keys.sorted() {
             text += "\n# \(op)\n"
             for testCase in byOp[op, default: []].sorted(by: { $0.name < $1.name }) {
                 guard let entry = entries[testCase.name] else { continue }
-                text += entry.status == .pass
+                text +=
+                    entry.status == .pass
                     ? "pass \(testCase.name)\n"
                     : "\(entry.status.rawValue) \(testCase.name) -- \(entry.reason)\n"
             }

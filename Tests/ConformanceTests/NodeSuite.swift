@@ -46,19 +46,23 @@ struct NodeSuite {
         let version = try String(contentsOf: root.appendingPathComponent("ONNX_VERSION"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard version == Self.pinnedVersion else {
-            throw SuiteError("the suite at \(root.path) was written by onnx \(version); "
-                + "expected-results.txt belongs to onnx \(Self.pinnedVersion)")
+            throw SuiteError(
+                "the suite at \(root.path) was written by onnx \(version); "
+                    + "expected-results.txt belongs to onnx \(Self.pinnedVersion)")
         }
         let index = try String(contentsOf: root.appendingPathComponent("index.tsv"), encoding: .utf8)
         var cases: [Case] = []
         for (number, line) in index.split(separator: "\n").enumerated() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 4 else {
-                throw SuiteError("index.tsv line \(number + 1): expected 4 tab-separated fields, got \(fields.count)")
+                throw SuiteError(
+                    "index.tsv line \(number + 1): expected 4 tab-separated fields, got \(fields.count)")
             }
-            cases.append(Case(name: fields[0], opType: fields[1], domain: fields[2],
-                              tensorOnly: fields[3] == "tensor",
-                              folder: root.appendingPathComponent(fields[0])))
+            cases.append(
+                Case(
+                    name: fields[0], opType: fields[1], domain: fields[2],
+                    tensorOnly: fields[3] == "tensor",
+                    folder: root.appendingPathComponent(fields[0])))
         }
         self.cases = cases
     }

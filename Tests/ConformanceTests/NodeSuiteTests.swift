@@ -26,28 +26,37 @@ struct NodeSuiteTests {
         "Every case of expected-results.txt marked pass passes",
         .enabled(
             if: NodeSuite.isPresent || Knobs.isCI,
-            "the ONNX node test suite is not generated: run `python3 tools/make-onnx-node-tests.py` (needs pip onnx==1.23.2 numpy) or set ONNX_NODE_TESTS=<dir>"))
+            "the ONNX node test suite is not generated: run `python3 tools/make-onnx-node-tests.py` (needs pip onnx==1.23.2 numpy) or set ONNX_NODE_TESTS=<dir>"
+        ))
     func nodeSuite() throws {
         guard NodeSuite.isPresent else {
             let path = NodeSuite.location.path
-            Issue.record("CI=true but the node test suite is missing at \(path): run `python3 tools/make-onnx-node-tests.py` before `swift test`")
+            Issue.record(
+                "CI=true but the node test suite is missing at \(path): run `python3 tools/make-onnx-node-tests.py` before `swift test`"
+            )
             return
         }
         let suite = try NodeSuite(root: NodeSuite.location)
-        let expected = Knobs.update && !FileManager.default.fileExists(atPath: ExpectedResults.file.path)
+        let expected =
+            Knobs.update && !FileManager.default.fileExists(atPath: ExpectedResults.file.path)
             ? ExpectedResults() : try ExpectedResults.load()
         let tensorCases = suite.cases.filter(\.tensorOnly)
-        let selected = Knobs.filter.isEmpty ? tensorCases : tensorCases.filter { c in
-            Knobs.filter.contains { c.name.contains($0) || c.opType == $0 }
-        }
+        let selected =
+            Knobs.filter.isEmpty
+            ? tensorCases
+            : tensorCases.filter { c in
+                Knobs.filter.contains { c.name.contains($0) || c.opType == $0 }
+            }
 
         let started = ContinuousClock.now
         var results: [CaseResult] = []
         for testCase in selected {
             let status = expected.entries[testCase.name]?.status
             if status == .skip {
-                results.append(CaseResult(testCase: testCase, expected: status, passed: nil,
-                                          message: expected.entries[testCase.name]?.reason ?? "", seconds: 0))
+                results.append(
+                    CaseResult(
+                        testCase: testCase, expected: status, passed: nil,
+                        message: expected.entries[testCase.name]?.reason ?? "", seconds: 0))
                 continue
             }
             if Knobs.verbose { FileHandle.standardError.write(Data("running \(testCase.name)\n".utf8)) }
@@ -55,8 +64,10 @@ struct NodeSuiteTests {
             let failure = CaseRunner.run(testCase)
             let elapsed = ContinuousClock.now - caseStart
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            results.append(CaseResult(testCase: testCase, expected: status, passed: failure == nil,
-                                      message: failure ?? "", seconds: seconds))
+            results.append(
+                CaseResult(
+                    testCase: testCase, expected: status, passed: failure == nil,
+                    message: failure ?? "", seconds: seconds))
         }
         print(Report.summary(results, total: selected.count))
         print("ran \(results.filter { $0.passed != nil }.count) cases in \(ContinuousClock.now - started)")
@@ -67,8 +78,9 @@ struct NodeSuiteTests {
 
         let unexpectedPasses = results.filter { $0.passed == true && $0.expected == .fail }
         if !unexpectedPasses.isEmpty {
-            print("\(unexpectedPasses.count) cases listed as fail now pass (mark them pass in expected-results.txt): "
-                + unexpectedPasses.map(\.testCase.name).joined(separator: " "))
+            print(
+                "\(unexpectedPasses.count) cases listed as fail now pass (mark them pass in expected-results.txt): "
+                    + unexpectedPasses.map(\.testCase.name).joined(separator: " "))
         }
         for result in results where result.expected == .pass && result.passed == false {
             Issue.record("\(result.testCase.name) (\(result.testCase.opType)) regressed: \(result.message)")
@@ -88,11 +100,14 @@ struct NodeSuiteTests {
         let names = Set(cases.map(\.name))
         let unlisted = cases.filter { expected.entries[$0.name] == nil }.map(\.name)
         if !unlisted.isEmpty {
-            Issue.record("\(unlisted.count) cases are missing from expected-results.txt: \(unlisted.joined(separator: " "))")
+            Issue.record(
+                "\(unlisted.count) cases are missing from expected-results.txt: \(unlisted.joined(separator: " "))"
+            )
         }
         let unknown = expected.entries.keys.filter { !names.contains($0) }.sorted()
         if !unknown.isEmpty {
-            Issue.record("expected-results.txt lists cases the suite does not have: \(unknown.joined(separator: " "))")
+            Issue.record(
+                "expected-results.txt lists cases the suite does not have: \(unknown.joined(separator: " "))")
         }
         for (name, entry) in expected.entries.sorted(by: { $0.key < $1.key })
         where entry.reason.hasPrefix(ExpectedResults.unreviewedPrefix) {
@@ -100,11 +115,14 @@ struct NodeSuiteTests {
         }
         // Every case of an op transformer exports use must pass, except those needing string
         // tensors (OpFamilies.exemptReasons).
-        for testCase in cases where OpFamilies.transformerOps.contains(testCase.opType) && testCase.domain.isEmpty {
+        for testCase in cases
+        where OpFamilies.transformerOps.contains(testCase.opType) && testCase.domain.isEmpty {
             if let entry = expected.entries[testCase.name], entry.status != .pass,
                 !OpFamilies.exemptReasons.contains(where: { entry.reason.hasPrefix($0) })
             {
-                Issue.record("\(testCase.name): \(testCase.opType) is used by transformer exports, so every case must pass")
+                Issue.record(
+                    "\(testCase.name): \(testCase.opType) is used by transformer exports, so every case must pass"
+                )
             }
         }
     }
@@ -120,9 +138,13 @@ struct NodeSuiteTests {
                 new.entries[name] = .init(status: .pass, reason: "")
             case false?:
                 if let entry = old.entries[name], entry.status == .fail { continue }
-                let message = result.message.replacingOccurrences(of: result.testCase.folder.path + "/", with: "")
-                    .replacingOccurrences(of: result.testCase.folder.deletingLastPathComponent().path + "/", with: "")
-                new.entries[name] = .init(status: .fail, reason: "\(ExpectedResults.unreviewedPrefix) \(message)")
+                let message = result.message.replacingOccurrences(
+                    of: result.testCase.folder.path + "/", with: ""
+                )
+                .replacingOccurrences(
+                    of: result.testCase.folder.deletingLastPathComponent().path + "/", with: "")
+                new.entries[name] = .init(
+                    status: .fail, reason: "\(ExpectedResults.unreviewedPrefix) \(message)")
             case nil:
                 break
             }
@@ -134,12 +156,13 @@ struct NodeSuiteTests {
 
 @Suite("Node test comparison")
 struct ComparisonTests {
-    @Test("Floats compare within atol + rtol·|expected|, NaN equals NaN, infinities by sign",
-          arguments: [
+    @Test(
+        "Floats compare within atol + rtol·|expected|, NaN equals NaN, infinities by sign",
+        arguments: [
             (1.0, 1.0005, true), (1.0, 1.002, false), (0.0, 9e-6, true), (0.0, 2e-5, false),
             (Double.nan, .nan, true), (.nan, 1, false), (1, .nan, false), (.infinity, .infinity, true),
             (-.infinity, .infinity, false), (1e30, .infinity, false),
-          ])
+        ])
     func closeness(got: Double, expected: Double, close: Bool) {
         #expect(CaseRunner.isClose(got, expected) == close)
     }
@@ -154,12 +177,15 @@ struct ComparisonTests {
         let big = Tensor(shape: [1], scalars: [Int64.max] as [Int64])
         #expect(CaseRunner.compare(big, Tensor(shape: [1], scalars: [Int64.max - 1] as [Int64])) != nil)
         #expect(CaseRunner.compare(big, big) == nil)
-        #expect(CaseRunner.compare(Tensor(shape: [1], scalars: [true]), Tensor(shape: [1], scalars: [false])) != nil)
+        #expect(
+            CaseRunner.compare(Tensor(shape: [1], scalars: [true]), Tensor(shape: [1], scalars: [false]))
+                != nil)
     }
 
     @Test("expected-results.txt lines: statuses, reasons required for exclusions, no duplicates")
     func parsing() throws {
-        let parsed = try ExpectedResults(parsing: "# c\npass test_a\nfail test_b -- no float8 -- really\n\nskip test_c -- slow\n")
+        let parsed = try ExpectedResults(
+            parsing: "# c\npass test_a\nfail test_b -- no float8 -- really\n\nskip test_c -- slow\n")
         #expect(parsed.entries["test_a"]?.status == .pass)
         #expect(parsed.entries["test_b"]?.reason == "no float8 -- really")
         #expect(parsed.entries["test_c"]?.status == .skip)

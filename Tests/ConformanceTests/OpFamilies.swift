@@ -1,46 +1,69 @@
 /// Op families for the per-family summary, and the ops transformer exports use.
 enum OpFamilies {
     static let families: [(name: String, ops: [String])] = [
-        ("elementwise", [
-            "Abs", "Acos", "Acosh", "Add", "And", "Asin", "Asinh", "Atan", "Atanh", "BitShift",
-            "BitwiseAnd", "BitwiseNot", "BitwiseOr", "BitwiseXor", "BitCast", "Cast", "CastLike", "Ceil",
-            "Celu", "Clip", "Cos", "Cosh", "Div", "Elu", "Equal", "Erf", "Exp", "Floor", "Gelu", "Greater",
-            "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity", "IsInf", "IsNaN", "LeakyRelu", "Less",
-            "LessOrEqual", "Log", "Max", "Mean", "Min", "Mish", "Mod", "Mul", "Neg", "Not", "Or", "PRelu",
-            "Pow", "Reciprocal", "Relu", "Round", "Selu", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh",
-            "Softplus", "Softsign", "Sqrt", "Sub", "Sum", "Swish", "Tan", "Tanh", "ThresholdedRelu",
-            "Where", "Xor",
-        ]),
-        ("shape and indexing", [
-            "Compress", "Concat", "Constant", "ConstantOfShape", "DepthToSpace", "Expand", "EyeLike",
-            "Flatten", "Gather", "GatherElements", "GatherND", "NonZero", "OneHot", "Pad", "Range",
-            "Reshape", "ReverseSequence", "Scatter", "ScatterElements", "ScatterND", "Shape", "Size",
-            "Slice", "SpaceToDepth", "Split", "Squeeze", "TensorScatter", "Tile", "Transpose", "Trilu",
-            "Unique", "Unsqueeze",
-        ]),
-        ("reduction and linear algebra", [
-            "ArgMax", "ArgMin", "CumProd", "CumSum", "Det", "Einsum", "Gemm", "MatMul", "ReduceL1",
-            "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin",
-            "ReduceProd", "ReduceSum", "ReduceSumSquare", "TopK",
-        ]),
-        ("normalization, softmax and losses", [
-            "BatchNormalization", "GroupNormalization", "Hardmax", "InstanceNormalization",
-            "LayerNormalization", "LogSoftmax", "LpNormalization", "MeanVarianceNormalization",
-            "NegativeLogLikelihoodLoss", "RMSNormalization", "Softmax", "SoftmaxCrossEntropyLoss",
-        ]),
-        ("transformer blocks", [
-            "Attention", "CausalConvWithState", "FlexAttention", "LinearAttention", "RotaryEmbedding",
-            "SwiGLU",
-        ]),
-        ("convolution, pooling and image", [
-            "AffineGrid", "AveragePool", "CenterCropPad", "Col2Im", "Conv", "ConvTranspose", "DeformConv",
-            "GlobalAveragePool", "GlobalMaxPool", "GridSample", "LRN", "LpPool", "MaxPool", "MaxUnpool",
-            "Resize", "RoiAlign", "Upsample",
-        ]),
-        ("quantization", [
-            "ConvInteger", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "QLinearConv",
-            "QLinearMatMul", "QuantizeLinear",
-        ]),
+        (
+            "elementwise",
+            [
+                "Abs", "Acos", "Acosh", "Add", "And", "Asin", "Asinh", "Atan", "Atanh", "BitShift",
+                "BitwiseAnd", "BitwiseNot", "BitwiseOr", "BitwiseXor", "BitCast", "Cast", "CastLike", "Ceil",
+                "Celu", "Clip", "Cos", "Cosh", "Div", "Elu", "Equal", "Erf", "Exp", "Floor", "Gelu",
+                "Greater",
+                "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity", "IsInf", "IsNaN", "LeakyRelu",
+                "Less",
+                "LessOrEqual", "Log", "Max", "Mean", "Min", "Mish", "Mod", "Mul", "Neg", "Not", "Or", "PRelu",
+                "Pow", "Reciprocal", "Relu", "Round", "Selu", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh",
+                "Softplus", "Softsign", "Sqrt", "Sub", "Sum", "Swish", "Tan", "Tanh", "ThresholdedRelu",
+                "Where", "Xor",
+            ]
+        ),
+        (
+            "shape and indexing",
+            [
+                "Compress", "Concat", "Constant", "ConstantOfShape", "DepthToSpace", "Expand", "EyeLike",
+                "Flatten", "Gather", "GatherElements", "GatherND", "NonZero", "OneHot", "Pad", "Range",
+                "Reshape", "ReverseSequence", "Scatter", "ScatterElements", "ScatterND", "Shape", "Size",
+                "Slice", "SpaceToDepth", "Split", "Squeeze", "TensorScatter", "Tile", "Transpose", "Trilu",
+                "Unique", "Unsqueeze",
+            ]
+        ),
+        (
+            "reduction and linear algebra",
+            [
+                "ArgMax", "ArgMin", "CumProd", "CumSum", "Det", "Einsum", "Gemm", "MatMul", "ReduceL1",
+                "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin",
+                "ReduceProd", "ReduceSum", "ReduceSumSquare", "TopK",
+            ]
+        ),
+        (
+            "normalization, softmax and losses",
+            [
+                "BatchNormalization", "GroupNormalization", "Hardmax", "InstanceNormalization",
+                "LayerNormalization", "LogSoftmax", "LpNormalization", "MeanVarianceNormalization",
+                "NegativeLogLikelihoodLoss", "RMSNormalization", "Softmax", "SoftmaxCrossEntropyLoss",
+            ]
+        ),
+        (
+            "transformer blocks",
+            [
+                "Attention", "CausalConvWithState", "FlexAttention", "LinearAttention", "RotaryEmbedding",
+                "SwiGLU",
+            ]
+        ),
+        (
+            "convolution, pooling and image",
+            [
+                "AffineGrid", "AveragePool", "CenterCropPad", "Col2Im", "Conv", "ConvTranspose", "DeformConv",
+                "GlobalAveragePool", "GlobalMaxPool", "GridSample", "LRN", "LpPool", "MaxPool", "MaxUnpool",
+                "Resize", "RoiAlign", "Upsample",
+            ]
+        ),
+        (
+            "quantization",
+            [
+                "ConvInteger", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "QLinearConv",
+                "QLinearMatMul", "QuantizeLinear",
+            ]
+        ),
         ("recurrent", ["GRU", "LSTM", "RNN"]),
         ("signal", ["BlackmanWindow", "DFT", "HammingWindow", "HannWindow", "MelWeightMatrix", "STFT"]),
         ("random", ["Bernoulli", "Dropout"]),

@@ -15,10 +15,14 @@ enum Report {
     static func summary(_ results: [CaseResult], total: Int) -> String {
         let passed = results.filter { $0.passed == true }.count
         var lines: [String] = []
-        lines.append("ONNX node tests (onnx \(NodeSuite.pinnedVersion)): \(passed)/\(total) tensor-only cases pass "
-            + "(\(percent(passed, total)))")
+        lines.append(
+            "ONNX node tests (onnx \(NodeSuite.pinnedVersion)): \(passed)/\(total) tensor-only cases pass "
+                + "(\(percent(passed, total)))")
 
-        struct Tally { var passed = 0; var total = 0 }
+        struct Tally {
+            var passed = 0
+            var total = 0
+        }
         var byOp: [String: Tally] = [:]
         var familyOfOp: [String: String] = [:]
         for result in results {
@@ -38,8 +42,9 @@ enum Report {
                 .map { "\($0) \(byOp[$0]?.passed ?? 0)/\(byOp[$0]?.total ?? 0)" }
             let name = family.padding(toLength: 34, withPad: " ", startingAt: 0)
             let counts = "\(p)/\(t)".padding(toLength: 10, withPad: " ", startingAt: 0)
-            lines.append("  \(name) \(counts) \(percent(p, t))"
-                + (partial.isEmpty ? "" : "  [\(partial.joined(separator: ", "))]"))
+            lines.append(
+                "  \(name) \(counts) \(percent(p, t))"
+                    + (partial.isEmpty ? "" : "  [\(partial.joined(separator: ", "))]"))
         }
         let complete = byOp.keys.filter { byOp[$0].map { $0.passed == $0.total } ?? false }.sorted()
         lines.append("")
@@ -47,8 +52,10 @@ enum Report {
         let slow = results.filter { $0.seconds > 1 }.sorted { $0.seconds > $1.seconds }.prefix(5)
         if !slow.isEmpty {
             lines.append("")
-            lines.append("slowest: " + slow.map { "\($0.testCase.name) \(String(format: "%.1f", $0.seconds)) s" }
-                .joined(separator: ", "))
+            lines.append(
+                "slowest: "
+                    + slow.map { "\($0.testCase.name) \(String(format: "%.1f", $0.seconds)) s" }
+                    .joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
     }
@@ -59,7 +66,8 @@ enum Report {
         for r in results {
             let outcome = r.passed.map { $0 ? "pass" : "fail" } ?? "skip"
             let family = OpFamilies.family(of: r.testCase.opType, domain: r.testCase.domain)
-            text += "\(r.testCase.name)\t\(qualified(r.testCase))\t\(family)\t\(r.expected?.rawValue ?? "unlisted")\t"
+            text +=
+                "\(r.testCase.name)\t\(qualified(r.testCase))\t\(family)\t\(r.expected?.rawValue ?? "unlisted")\t"
                 + "\(outcome)\t\(String(format: "%.3f", r.seconds))\t\(r.message)\n"
         }
         return text

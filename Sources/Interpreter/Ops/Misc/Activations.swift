@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 // Elementwise activations with attributes, computed in Double and rounded to the input dtype:
 // https://onnx.ai/onnx/operators/onnx__Shrink.html, https://onnx.ai/onnx/operators/onnx__Swish.html
@@ -17,7 +18,9 @@ struct Activation: Operator {
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try inputs.required(0)
-        guard !floatsOnly || x.dtype.isFloatingPoint else { throw OpError("\(name) takes float tensors, got \(x.dtype)") }
+        guard !floatsOnly || x.dtype.isFloatingPoint else {
+            throw OpError("\(name) takes float tensors, got \(x.dtype)")
+        }
         let values = try MiscSupport.doubles(x, "\(name) input")
         return [try MiscSupport.tensor(values.map(function), x.dtype, x.shape)]
     }

@@ -43,8 +43,11 @@ struct BitShift: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), y = try inputs.required(1)
-        guard x.dtype == y.dtype else { throw OpError("BitShift: input dtypes \(x.dtype) and \(y.dtype) differ") }
+        let x = try inputs.required(0)
+        let y = try inputs.required(1)
+        guard x.dtype == y.dtype else {
+            throw OpError("BitShift: input dtypes \(x.dtype) and \(y.dtype) differ")
+        }
         return [try Body(x: x, y: y, left: left).dispatch(x.dtype, "BitShift")]
     }
 
@@ -69,8 +72,11 @@ struct BitwiseBinary: Operator {
     let name: String
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let a = try inputs.required(0), b = try inputs.required(1)
-        guard a.dtype == b.dtype else { throw OpError("\(name): input dtypes \(a.dtype) and \(b.dtype) differ") }
+        let a = try inputs.required(0)
+        let b = try inputs.required(1)
+        guard a.dtype == b.dtype else {
+            throw OpError("\(name): input dtypes \(a.dtype) and \(b.dtype) differ")
+        }
         return [try Body(a: a, b: b, kind: kind, name: name).dispatch(a.dtype, name)]
     }
 
@@ -119,7 +125,9 @@ struct BitCast: Operator {
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try inputs.required(0)
         guard x.dtype.byteSize == to.byteSize else {
-            throw OpError("BitCast from \(x.dtype) to \(to): element sizes differ (\(x.dtype.byteSize) and \(to.byteSize) bytes)")
+            throw OpError(
+                "BitCast from \(x.dtype) to \(to): element sizes differ (\(x.dtype.byteSize) and \(to.byteSize) bytes)"
+            )
         }
         do {
             return [try Tensor(dtype: to, shape: x.shape, storage: x.storage)]

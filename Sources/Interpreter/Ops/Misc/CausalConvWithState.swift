@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// CausalConvWithState: a causal depthwise 1-D convolution that carries its last k − 1 inputs
 /// between calls (Mamba / Gated DeltaNet decode).
@@ -27,19 +28,23 @@ struct CausalConvWithState: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), w = try inputs.required(1)
+        let x = try inputs.required(0)
+        let w = try inputs.required(1)
         guard x.rank == 3, w.rank == 3, w.shape[0] == x.shape[1], w.shape[1] == 1, w.shape[2] >= 1 else {
             throw OpError("input must be (B, C, L) and weight (C, 1, k), got \(x.shape) and \(w.shape)")
         }
         let (batch, channels, length, k) = (x.shape[0], x.shape[1], x.shape[2], w.shape[2])
         let bias = inputs.optional(2)
-        if let bias, bias.shape != [channels] { throw OpError("bias must be [\(channels)], got \(bias.shape)") }
+        if let bias, bias.shape != [channels] {
+            throw OpError("bias must be [\(channels)], got \(bias.shape)")
+        }
         let past = inputs.optional(3)
         if let past, past.shape != [batch, channels, k - 1] {
             throw OpError("past_state must be [\(batch), \(channels), \(k - 1)], got \(past.shape)")
         }
-        let kernel = Kernel(x: x, w: w, bias: bias, past: past, batch: batch, channels: channels, length: length,
-                            k: k, silu: silu)
+        let kernel = Kernel(
+            x: x, w: w, bias: bias, past: past, batch: batch, channels: channels, length: length,
+            k: k, silu: silu)
         return try kernel.dispatch(x.dtype, "CausalConvWithState")
     }
 

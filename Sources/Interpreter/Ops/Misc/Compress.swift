@@ -18,7 +18,9 @@ struct Compress: Operator {
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let input = try inputs.required(0)
         let condition = try inputs.required(1)
-        guard condition.rank == 1 else { throw OpError("condition must be 1-D, got shape \(condition.shape)") }
+        guard condition.rank == 1 else {
+            throw OpError("condition must be 1-D, got shape \(condition.shape)")
+        }
         guard condition.dtype == .bool || condition.dtype.isInteger else {
             throw OpError("condition must be a bool tensor, got \(condition.dtype)")
         }

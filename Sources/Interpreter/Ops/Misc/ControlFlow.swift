@@ -30,7 +30,9 @@ final class SubgraphRunner: @unchecked Sendable {
     func run(_ formal: [Tensor], captured: ArraySlice<Tensor?>) throws -> [Tensor] {
         let inputs = subgraph.graph.inputs
         guard formal.count == formalCount, captured.count == subgraph.captured else {
-            throw OpError("the subgraph takes \(formalCount) inputs and \(subgraph.captured) outer values, got \(formal.count) and \(captured.count)")
+            throw OpError(
+                "the subgraph takes \(formalCount) inputs and \(subgraph.captured) outer values, got \(formal.count) and \(captured.count)"
+            )
         }
         var feeds: [ValueID: Tensor] = [:]
         for (value, tensor) in zip(inputs, formal) { feeds[value] = tensor }
@@ -41,7 +43,9 @@ final class SubgraphRunner: @unchecked Sendable {
         let outputs: [ValueID: Tensor]
         do { outputs = try plan.run(feeds) } catch { throw OpError("in the subgraph: \(error)") }
         return try subgraph.graph.outputs.map { value in
-            guard let tensor = outputs[value] else { throw OpError("subgraph output '\(subgraph.graph[value].name)' was not computed") }
+            guard let tensor = outputs[value] else {
+                throw OpError("subgraph output '\(subgraph.graph[value].name)' was not computed")
+            }
             return tensor
         }
     }
@@ -49,7 +53,8 @@ final class SubgraphRunner: @unchecked Sendable {
 
 /// The node's graph attributes `names`, each with where its captured inputs start (after the
 /// `explicitInputs`, attributes in name order).
-private func subgraphs(_ node: Node, explicitInputs: Int, _ names: [String]) throws -> [(SubgraphRunner, Int)] {
+private func subgraphs(_ node: Node, explicitInputs: Int, _ names: [String]) throws -> [(SubgraphRunner, Int)]
+{
     var found: [String: (SubgraphRunner, Int)] = [:]
     var next = explicitInputs
     for key in node.attributes.keys.sorted() {
@@ -65,7 +70,9 @@ private func subgraphs(_ node: Node, explicitInputs: Int, _ names: [String]) thr
 
 /// The number of formal inputs of the graph attribute `name` (to find where captured inputs start).
 private func formalInputs(_ node: Node, _ name: String) throws -> Int {
-    guard case .graph(let sub)? = node.attributes[name] else { throw OpError("the '\(name)' graph attribute is required") }
+    guard case .graph(let sub)? = node.attributes[name] else {
+        throw OpError("the '\(name)' graph attribute is required")
+    }
     return sub.formalInputs.count
 }
 
@@ -80,7 +87,8 @@ struct If: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let (branch, start) = try ControlFlowSupport.condition(try inputs.required(0), "cond") ? thenBranch : elseBranch
+        let (branch, start) =
+            try ControlFlowSupport.condition(try inputs.required(0), "cond") ? thenBranch : elseBranch
         return try branch.run([], captured: inputs[start..<(start + branch.subgraph.captured)])
     }
 }
@@ -103,7 +111,8 @@ struct Loop: Operator {
         let (runner, start) = body
         let carried = runner.formalCount - 2
         guard carried >= 0, runner.outputCount >= 1 + carried else {
-            throw OpError("the body must take (iteration, condition, values…) and return (condition, values…, scans…)")
+            throw OpError(
+                "the body must take (iteration, condition, values…) and return (condition, values…, scans…)")
         }
         let maxTrips = try inputs.optional(0).map { try ShapeSupport.scalarInt($0, "M") }
         var cond = try inputs.optional(1).map { try ControlFlowSupport.condition($0, "cond") } ?? true
@@ -112,16 +121,19 @@ struct Loop: Operator {
         var scans = [[Tensor]](repeating: [], count: runner.outputCount - 1 - carried)
         var trip = 0
         while cond && (maxTrips.map { trip < $0 } ?? true) {
-            let out = try runner.run([Tensor(scalar: Int64(trip)), Tensor(scalar: cond)] + values, captured: captured)
+            let out = try runner.run(
+                [Tensor(scalar: Int64(trip)), Tensor(scalar: cond)] + values, captured: captured)
             cond = try ControlFlowSupport.condition(out[0], "the body's condition")
             values = Array(out[1..<(1 + carried)])
             for k in scans.indices { scans[k].append(out[1 + carried + k]) }
             trip += 1
         }
-        return values + (try scans.enumerated().map { k, slices in
-            let declared = runner.subgraph.graph[runner.subgraph.graph.outputs[1 + carried + k]].dtype ?? .float32
-            return try ControlFlowSupport.stack(slices, axis: 0, emptyDType: declared)
-        })
+        return values
+            + (try scans.enumerated().map { k, slices in
+                let declared =
+                    runner.subgraph.graph[runner.subgraph.graph.outputs[1 + carried + k]].dtype ?? .float32
+                return try ControlFlowSupport.stack(slices, axis: 0, emptyDType: declared)
+            })
     }
 }
 
@@ -149,7 +161,8 @@ struct Scan: Operator {
         inputDirections = try node.ints(batched ? "directions" : "scan_input_directions")
         outputAxes = try node.ints("scan_output_axes")
         outputDirections = try node.ints("scan_output_directions")
-        body = try subgraphs(node, explicitInputs: try formalInputs(node, "body") + (batched ? 1 : 0), ["body"])[0]
+        body = try subgraphs(
+            node, explicitInputs: try formalInputs(node, "body") + (batched ? 1 : 0), ["body"])[0]
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
@@ -159,7 +172,9 @@ struct Scan: Operator {
         let explicit = try (first..<start).map { try inputs.required($0) }
         let states = runner.formalCount - scanInputs
         guard states >= 0, explicit.count == runner.formalCount, runner.outputCount >= states else {
-            throw OpError("the body takes \(runner.formalCount) inputs; with \(scanInputs) scan inputs the node needs as many")
+            throw OpError(
+                "the body takes \(runner.formalCount) inputs; with \(scanInputs) scan inputs the node needs as many"
+            )
         }
         if batched, let lengths = inputs.optional(0) {
             let full = explicit[states...].first.map { $0.rank > 1 ? $0.shape[1] : 0 } ?? 0
@@ -176,14 +191,19 @@ struct Scan: Operator {
             perBatch.append(try scan(slices, states: states, runner: runner, captured: captured))
         }
         return try (0..<runner.outputCount).map { k in
-            try ControlFlowSupport.stack(perBatch.map { $0[k] }, axis: 0, emptyDType: explicit.first?.dtype ?? .float32)
+            try ControlFlowSupport.stack(
+                perBatch.map { $0[k] }, axis: 0, emptyDType: explicit.first?.dtype ?? .float32)
         }
     }
 
-    private func scan(_ explicit: [Tensor], states: Int, runner: SubgraphRunner, captured: ArraySlice<Tensor?>) throws -> [Tensor] {
+    private func scan(
+        _ explicit: [Tensor], states: Int, runner: SubgraphRunner, captured: ArraySlice<Tensor?>
+    ) throws -> [Tensor] {
         var state = Array(explicit[..<states])
         let scanned = Array(explicit[states...])
-        let axes = try scanned.enumerated().map { k, t in try ShapeSupport.axis(inputAxes?[k] ?? 0, rank: t.rank, "scan_input_axes") }
+        let axes = try scanned.enumerated().map { k, t in
+            try ShapeSupport.axis(inputAxes?[k] ?? 0, rank: t.rank, "scan_input_axes")
+        }
         let length = scanned.first.map { $0.shape[axes[0]] } ?? 0
         guard zip(scanned, axes).allSatisfy({ $0.shape[$1] == length }) else {
             throw OpError("scan inputs differ in length along their scan axes")
@@ -192,7 +212,8 @@ struct Scan: Operator {
         var collected = [[Tensor]](repeating: [], count: outputs)
         for step in 0..<length {
             let slices = try scanned.enumerated().map { k, t in
-                try ControlFlowSupport.slice(t, axis: axes[k], index: (inputDirections?[k] ?? 0) == 1 ? length - 1 - step : step)
+                try ControlFlowSupport.slice(
+                    t, axis: axes[k], index: (inputDirections?[k] ?? 0) == 1 ? length - 1 - step : step)
             }
             let out = try runner.run(state + slices, captured: captured)
             state = Array(out[..<states])
@@ -221,7 +242,9 @@ enum ControlFlowSupport {
     /// `tensor` at `index` along `axis`, that axis removed.
     static func slice(_ tensor: Tensor, axis: Int, index: Int) throws -> Tensor {
         let (outer, n, inner) = MiscSupport.around(tensor.shape, axis: axis)
-        guard index >= 0 && index < n else { throw OpError("index \(index) is outside axis \(axis) of \(tensor.shape)") }
+        guard index >= 0 && index < n else {
+            throw OpError("index \(index) is outside axis \(axis) of \(tensor.shape)")
+        }
         var flat: [Int] = []
         flat.reserveCapacity(outer * inner)
         for o in 0..<outer { for i in 0..<inner { flat.append((o * n + index) * inner + i) } }
@@ -239,7 +262,8 @@ enum ControlFlowSupport {
         }
         var shape = first.shape
         shape.insert(tensors.count, at: axis)
-        let outer = first.shape[..<axis].reduce(1, *), inner = first.shape[axis...].reduce(1, *)
+        let outer = first.shape[..<axis].reduce(1, *)
+        let inner = first.shape[axis...].reduce(1, *)
         var out = try ShapeSupport.allocate(first.dtype, shape)
         let size = first.dtype.byteSize
         out.withUnsafeMutableRawBytes { dst in
@@ -248,7 +272,8 @@ enum ControlFlowSupport {
                 tensor.withUnsafeRawBytes { src in
                     guard let from = src.baseAddress else { return }
                     for o in 0..<outer {
-                        (to + ((o * tensors.count + k) * inner) * size).copyMemory(from: from + o * inner * size, byteCount: inner * size)
+                        (to + ((o * tensors.count + k) * inner) * size).copyMemory(
+                            from: from + o * inner * size, byteCount: inner * size)
                     }
                 }
             }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss.
 ///
@@ -43,12 +44,16 @@ struct LossOp: Operator {
         let (n, c) = (input.shape[0], input.shape[1])
         let spatial = Array(input.shape[2...])
         guard targetTensor.shape == [n] + spatial else {
-            throw OpError("\(name): target shape \(targetTensor.shape) must be \([n] + spatial) for input \(input.shape)")
+            throw OpError(
+                "\(name): target shape \(targetTensor.shape) must be \([n] + spatial) for input \(input.shape)"
+            )
         }
         let target = try ShapeSupport.ints(targetTensor, "target")
         var weight: [Double]?
         if let w = inputs.optional(2) {
-            guard w.shape == [c] else { throw OpError("\(name): weight must have shape [\(c)], got \(w.shape)") }
+            guard w.shape == [c] else {
+                throw OpError("\(name): weight must have shape [\(c)], got \(w.shape)")
+            }
             weight = try MiscSupport.floats(w, "weight")
         }
         var scores = try MiscSupport.floats(input, "input")

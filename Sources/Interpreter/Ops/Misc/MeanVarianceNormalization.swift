@@ -32,7 +32,9 @@ struct MeanVarianceNormalization: Operator {
             for axis in 0..<x.rank { g += (flat / strides[axis]) % x.shape[axis] * groupStride[axis] }
             group[flat] = g
         }
-        var sum = [Double](repeating: 0, count: groups), squares = sum, count = sum
+        var sum = [Double](repeating: 0, count: groups)
+        var squares = sum
+        var count = sum
         for (flat, v) in values.enumerated() {
             sum[group[flat]] += v
             squares[group[flat]] += v * v

@@ -64,7 +64,8 @@ func registerMiscOps(_ registry: inout OpRegistry) {
         for since in entry.since { registry.register(entry.op, since: since, entry.factory) }
     }
     // Other domains: traditional ML and the training preview.
-    registry.register("ArrayFeatureExtractor", domain: "ai.onnx.ml", since: 1) { _ in ArrayFeatureExtractor() }
+    registry.register("ArrayFeatureExtractor", domain: "ai.onnx.ml", since: 1) { _ in ArrayFeatureExtractor()
+    }
     registry.register("Binarizer", domain: "ai.onnx.ml", since: 1) { try Binarizer($0) }
     registry.register("TreeEnsemble", domain: "ai.onnx.ml", since: 5) { try TreeEnsemble($0) }
     registry.register("Adagrad", domain: "ai.onnx.preview.training", since: 1) { try Optimizer.adagrad($0) }

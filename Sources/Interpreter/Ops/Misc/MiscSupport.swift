@@ -43,7 +43,8 @@ enum MiscSupport {
     /// `a < b` with NaN above every number (numpy's sort order); a total order, as sorting needs.
     @inline(__always)
     static func less<T: Comparable>(_ a: T, _ b: T) -> Bool {
-        let aNaN = a != a, bNaN = b != b  // only NaN differs from itself
+        let aNaN = a != a
+        let bNaN = b != b  // only NaN differs from itself
         if aNaN || bNaN { return !aNaN && bNaN }
         return a < b
     }
@@ -118,7 +119,9 @@ extension MiscSupport {
     }
 
     /// A tensor of `dtype` from compute-type `values`.
-    static func result<T: TensorElement>(_ values: [T], _ dtype: DType, _ shape: [Int]) throws(OpError) -> Tensor {
+    static func result<T: TensorElement>(_ values: [T], _ dtype: DType, _ shape: [Int]) throws(OpError)
+        -> Tensor
+    {
         try MathSupport.cast(Tensor(shape: shape, scalars: values), to: dtype)
     }
 }

@@ -19,17 +19,26 @@ struct NonMaxSuppression: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let boxesTensor = try inputs.required(0), scoresTensor = try inputs.required(1)
+        let boxesTensor = try inputs.required(0)
+        let scoresTensor = try inputs.required(1)
         guard boxesTensor.rank == 3, boxesTensor.shape[2] == 4, scoresTensor.rank == 3,
             scoresTensor.shape[0] == boxesTensor.shape[0], scoresTensor.shape[2] == boxesTensor.shape[1]
         else {
-            throw OpError("boxes must be (B, N, 4) and scores (B, C, N), got \(boxesTensor.shape) and \(scoresTensor.shape)")
+            throw OpError(
+                "boxes must be (B, N, 4) and scores (B, C, N), got \(boxesTensor.shape) and \(scoresTensor.shape)"
+            )
         }
         let (batches, classes, count) = (scoresTensor.shape[0], scoresTensor.shape[1], boxesTensor.shape[1])
-        let maxPerClass = try inputs.optional(2).flatMap { try ShapeSupport.ints($0, "max_output_boxes_per_class").first } ?? 0
-        let iouThreshold = try inputs.optional(3).flatMap { try MiscSupport.floats($0, "iou_threshold").first } ?? 0
-        let scoreThreshold = try inputs.optional(4).flatMap { try MiscSupport.floats($0, "score_threshold").first }
-        let boxes = try MiscSupport.floats(boxesTensor, "boxes"), scores = try MiscSupport.floats(scoresTensor, "scores")
+        let maxPerClass =
+            try inputs.optional(2).flatMap { try ShapeSupport.ints($0, "max_output_boxes_per_class").first }
+            ?? 0
+        let iouThreshold =
+            try inputs.optional(3).flatMap { try MiscSupport.floats($0, "iou_threshold").first } ?? 0
+        let scoreThreshold = try inputs.optional(4).flatMap {
+            try MiscSupport.floats($0, "score_threshold").first
+        }
+        let boxes = try MiscSupport.floats(boxesTensor, "boxes")
+        let scores = try MiscSupport.floats(scoresTensor, "scores")
         var selected: [Int64] = []
         for b in 0..<batches {
             let extents = (0..<count).map { corners(boxes, at: (b * count + $0) * 4) }
@@ -37,7 +46,9 @@ struct NonMaxSuppression: Operator {
                 let classScores = Array(scores[((b * classes + c) * count)..<((b * classes + c + 1) * count)])
                 let candidates = (0..<count)
                     .filter { scoreThreshold == nil || classScores[$0] > scoreThreshold! }
-                    .sorted { classScores[$0] != classScores[$1] ? classScores[$0] > classScores[$1] : $0 < $1 }
+                    .sorted {
+                        classScores[$0] != classScores[$1] ? classScores[$0] > classScores[$1] : $0 < $1
+                    }
                 var kept: [Int] = []
                 for i in candidates where kept.count < max(maxPerClass, 0) {
                     if kept.allSatisfy({ !overlaps(extents[i], extents[$0], more: iouThreshold) }) {
@@ -56,16 +67,22 @@ struct NonMaxSuppression: Operator {
             let (x, y, w, h) = (boxes[at], boxes[at + 1], boxes[at + 2] / 2, boxes[at + 3] / 2)
             return (y - h, x - w, y + h, x + w)
         }
-        return (min(boxes[at], boxes[at + 2]), min(boxes[at + 1], boxes[at + 3]),
-                max(boxes[at], boxes[at + 2]), max(boxes[at + 1], boxes[at + 3]))
+        return (
+            min(boxes[at], boxes[at + 2]), min(boxes[at + 1], boxes[at + 3]),
+            max(boxes[at], boxes[at + 2]), max(boxes[at + 1], boxes[at + 3])
+        )
     }
 
     /// Whether the intersection over union of `a` and `b` exceeds `threshold`.
-    private func overlaps(_ a: (Double, Double, Double, Double), _ b: (Double, Double, Double, Double), more threshold: Double) -> Bool {
-        let height = min(a.2, b.2) - max(a.0, b.0), width = min(a.3, b.3) - max(a.1, b.1)
+    private func overlaps(
+        _ a: (Double, Double, Double, Double), _ b: (Double, Double, Double, Double), more threshold: Double
+    ) -> Bool {
+        let height = min(a.2, b.2) - max(a.0, b.0)
+        let width = min(a.3, b.3) - max(a.1, b.1)
         guard height > 0, width > 0 else { return false }
         let intersection = height * width
-        let areaA = (a.2 - a.0) * (a.3 - a.1), areaB = (b.2 - b.0) * (b.3 - b.1)
+        let areaA = (a.2 - a.0) * (a.3 - a.1)
+        let areaB = (b.2 - b.0) * (b.3 - b.1)
         let union = areaA + areaB - intersection
         guard areaA > 0, areaB > 0, union > 0 else { return false }
         return intersection / union > threshold

@@ -29,21 +29,27 @@ struct QuantizeLinear: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), scale = try inputs.required(1)
+        let x = try inputs.required(0)
+        let scale = try inputs.required(1)
         let zeroPoint = inputs.optional(2)
         let target = zeroPoint?.dtype ?? outputDType ?? .uint8
         if let outputDType, let zeroPoint, outputDType != zeroPoint.dtype {
             throw OpError("output_dtype \(outputDType) differs from the zero point's \(zeroPoint.dtype)")
         }
-        guard let range = QuantizationSupport.integerRange(target) ?? (target.isLowPrecision ? (0, 0) : nil) else {
+        guard let range = QuantizationSupport.integerRange(target) ?? (target.isLowPrecision ? (0, 0) : nil)
+        else {
             throw OpError("\(target) is not a quantized dtype")
         }
-        let layout = try QuantizationSupport.Layout(x: x.shape, scale: scale.shape, axis: axis, blockSize: blockSize)
+        let layout = try QuantizationSupport.Layout(
+            x: x.shape, scale: scale.shape, axis: axis, blockSize: blockSize)
         let values = try MiscSupport.floats(x, "x")
         // numpy divides in the input's precision (float32 unless float64).
         let single = x.dtype != .float64
         let scales = try MiscSupport.floats(scale, "scale")
-        let zeros = try zeroPoint.map { try layout.check($0, "zero point"); return try MiscSupport.doubles($0, "zero point") }
+        let zeros = try zeroPoint.map {
+            try layout.check($0, "zero point")
+            return try MiscSupport.doubles($0, "zero point")
+        }
         var quotients = [Double](repeating: 0, count: values.count)
         for i in values.indices {
             let s = scales[layout.offset(i)]
@@ -80,8 +86,10 @@ struct DequantizeLinear: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), scale = try inputs.required(1)
-        let layout = try QuantizationSupport.Layout(x: x.shape, scale: scale.shape, axis: axis, blockSize: blockSize)
+        let x = try inputs.required(0)
+        let scale = try inputs.required(1)
+        let layout = try QuantizationSupport.Layout(
+            x: x.shape, scale: scale.shape, axis: axis, blockSize: blockSize)
         let values = try MiscSupport.doubles(x, "x")
         let scales = try MiscSupport.floats(scale, "scale")
         // Float8 zero points must be 0 and float4's is ignored, as in the reference.
@@ -112,7 +120,8 @@ struct DynamicQuantizeLinear: Operator {
         let x = try inputs.required(0)
         guard x.dtype == .float32 else { throw OpError("x must be float32, got \(x.dtype)") }
         let values = x.scalars(as: Float.self)
-        let high = max(0, values.max() ?? 0), low = min(0, values.min() ?? 0)
+        let high = max(0, values.max() ?? 0)
+        let low = min(0, values.min() ?? 0)
         let scale = (high == low ? 1 : high - low) / 255
         let zeroPoint = min(255, max(0, 0 - low / scale)).rounded(.toNearestOrEven)
         let y = values.map { UInt8(min(255, max(0, ($0 / scale).rounded(.toNearestOrEven) + zeroPoint))) }
@@ -170,7 +179,9 @@ enum QuantizationSupport {
                             $0 == a ? scale[$0] == (x[$0] + blockSize - 1) / blockSize : scale[$0] == x[$0]
                         })
                     else {
-                        throw OpError("blocked scale of shape \(scale) does not fit input \(x) with block_size \(blockSize) on axis \(a)")
+                        throw OpError(
+                            "blocked scale of shape \(scale) does not fit input \(x) with block_size \(blockSize) on axis \(a)"
+                        )
                     }
                     scaleShape = scale
                 } else {

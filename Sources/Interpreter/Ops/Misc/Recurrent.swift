@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// RNN, GRU and LSTM: recurrent layers over a sequence, forward, reverse or both.
 ///
@@ -47,8 +48,11 @@ struct Recurrent: Operator {
         clip = try node.float("clip").map(Double.init)
         linearBeforeReset = try node.int("linear_before_reset", default: 0) != 0
         inputForget = try node.int("input_forget", default: 0) != 0
-        let defaults: [String] = kind == .rnn ? ["Tanh"] : kind == .gru ? ["Sigmoid", "Tanh"] : ["Sigmoid", "Tanh", "Tanh"]
-        let names = try node.strings("activations") ?? Array([[String]](repeating: defaults, count: directions.count).joined())
+        let defaults: [String] =
+            kind == .rnn ? ["Tanh"] : kind == .gru ? ["Sigmoid", "Tanh"] : ["Sigmoid", "Tanh", "Tanh"]
+        let names =
+            try node.strings("activations")
+            ?? Array([[String]](repeating: defaults, count: directions.count).joined())
         guard names.count == defaults.count * directions.count else {
             throw OpError("activations must list \(defaults.count) function(s) per direction, got \(names)")
         }
@@ -56,34 +60,46 @@ struct Recurrent: Operator {
         let betas = try node.floats("activation_beta")?.map(Double.init) ?? []
         var perDirection: [[Activation]] = []
         for d in directions.indices {
-            perDirection.append(try (0..<defaults.count).map { k in
-                let index = d * defaults.count + k
-                return try Activation(names[index], alpha: index < alphas.count ? alphas[index] : nil,
-                                      beta: index < betas.count ? betas[index] : nil)
-            })
+            perDirection.append(
+                try (0..<defaults.count).map { k in
+                    let index = d * defaults.count + k
+                    return try Activation(
+                        names[index], alpha: index < alphas.count ? alphas[index] : nil,
+                        beta: index < betas.count ? betas[index] : nil)
+                })
         }
         activations = perDirection
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let xTensor = try inputs.required(0), w = try inputs.required(1), r = try inputs.required(2)
+        let xTensor = try inputs.required(0)
+        let w = try inputs.required(1)
+        let r = try inputs.required(2)
         guard xTensor.rank == 3, w.rank == 3, r.rank == 3 else {
             throw OpError("X, W and R must be rank 3, got \(xTensor.shape), \(w.shape), \(r.shape)")
         }
-        let (seq, batch, inputSize) = layout == 0
+        let (seq, batch, inputSize) =
+            layout == 0
             ? (xTensor.shape[0], xTensor.shape[1], xTensor.shape[2])
             : (xTensor.shape[1], xTensor.shape[0], xTensor.shape[2])
         let dirs = directions.count
         let hidden = r.shape[2]
-        if let hiddenSize, hiddenSize != hidden { throw OpError("hidden_size \(hiddenSize) differs from R's \(hidden)") }
+        if let hiddenSize, hiddenSize != hidden {
+            throw OpError("hidden_size \(hiddenSize) differs from R's \(hidden)")
+        }
         let g = gates
         guard w.shape == [dirs, g * hidden, inputSize], r.shape == [dirs, g * hidden, hidden] else {
-            throw OpError("W must be [\(dirs), \(g * hidden), \(inputSize)] and R [\(dirs), \(g * hidden), \(hidden)], got \(w.shape) and \(r.shape)")
+            throw OpError(
+                "W must be [\(dirs), \(g * hidden), \(inputSize)] and R [\(dirs), \(g * hidden), \(hidden)], got \(w.shape) and \(r.shape)"
+            )
         }
         let x = try MiscSupport.floats(xTensor, "X")
-        let wv = try MiscSupport.floats(w, "W"), rv = try MiscSupport.floats(r, "R")
+        let wv = try MiscSupport.floats(w, "W")
+        let rv = try MiscSupport.floats(r, "R")
         let bias = try optional(inputs, 3, [dirs, 2 * g * hidden], "B")
-        let lengths = try inputs.optional(4).map { try ShapeSupport.ints($0, "sequence_lens") } ?? [Int](repeating: seq, count: batch)
+        let lengths =
+            try inputs.optional(4).map { try ShapeSupport.ints($0, "sequence_lens") }
+            ?? [Int](repeating: seq, count: batch)
         guard lengths.count == batch, lengths.allSatisfy({ $0 >= 0 && $0 <= seq }) else {
             throw OpError("sequence_lens must hold \(batch) lengths in [0, \(seq)], got \(lengths)")
         }
@@ -100,12 +116,14 @@ struct Recurrent: Operator {
         func stateAt(_ d: Int, _ b: Int) -> Int { (layout == 0 ? d * batch + b : b * dirs + d) * hidden }
 
         var y = [Double](repeating: 0, count: seq * dirs * batch * hidden)
-        var yh = [Double](repeating: 0, count: dirs * batch * hidden), yc = yh
+        var yh = [Double](repeating: 0, count: dirs * batch * hidden)
+        var yc = yh
         var pre = [Double](repeating: 0, count: g * hidden)
         var recurrent = pre
         for (d, backwards) in directions.enumerated() {
             let f = activations[d]
-            let wBase = d * g * hidden * inputSize, rBase = d * g * hidden * hidden
+            let wBase = d * g * hidden * inputSize
+            let rBase = d * g * hidden * hidden
             for b in 0..<batch {
                 var h = (0..<hidden).map { h0?[stateAt(d, b) + $0] ?? 0 }
                 var c = (0..<hidden).map { c0?[stateAt(d, b) + $0] ?? 0 }
@@ -125,7 +143,9 @@ struct Recurrent: Operator {
                         for j in 0..<hidden { h[j] = f[0](clipped(pre[j] + recurrent[j])) }
                     case .gru:
                         let z = (0..<hidden).map { f[0](clipped(pre[$0] + recurrent[$0])) }
-                        let reset = (0..<hidden).map { f[0](clipped(pre[hidden + $0] + recurrent[hidden + $0])) }
+                        let reset = (0..<hidden).map {
+                            f[0](clipped(pre[hidden + $0] + recurrent[hidden + $0]))
+                        }
                         var next = h
                         for j in 0..<hidden {
                             let candidate: Double
@@ -134,7 +154,9 @@ struct Recurrent: Operator {
                             } else {
                                 // R_h (r ⊙ h) + Rb_h: the recurrent term sees the reset state.
                                 var sum = bias?[d * 2 * g * hidden + g * hidden + 2 * hidden + j] ?? 0
-                                for k in 0..<hidden { sum += rv[rBase + (2 * hidden + j) * hidden + k] * reset[k] * h[k] }
+                                for k in 0..<hidden {
+                                    sum += rv[rBase + (2 * hidden + j) * hidden + k] * reset[k] * h[k]
+                                }
                                 candidate = pre[2 * hidden + j] + sum
                             }
                             next[j] = (1 - z[j]) * f[1](clipped(candidate)) + z[j] * h[j]
@@ -144,7 +166,10 @@ struct Recurrent: Operator {
                         for j in 0..<hidden {
                             let p = { (k: Int) in peepholes?[d * 3 * hidden + k * hidden + j] ?? 0 }
                             let i = f[0](clipped(pre[j] + recurrent[j] + p(0) * c[j]))
-                            let forget = inputForget ? 1 - i : f[0](clipped(pre[2 * hidden + j] + recurrent[2 * hidden + j] + p(2) * c[j]))
+                            let forget =
+                                inputForget
+                                ? 1 - i
+                                : f[0](clipped(pre[2 * hidden + j] + recurrent[2 * hidden + j] + p(2) * c[j]))
                             let candidate = f[1](clipped(pre[3 * hidden + j] + recurrent[3 * hidden + j]))
                             c[j] = forget * c[j] + i * candidate
                             let o = f[0](clipped(pre[hidden + j] + recurrent[hidden + j] + p(1) * c[j]))
@@ -174,7 +199,9 @@ struct Recurrent: Operator {
     }
 
     /// Optional input `index` as Doubles, checked against `shape`.
-    private func optional(_ inputs: [Tensor?], _ index: Int, _ shape: [Int], _ what: String) throws -> [Double]? {
+    private func optional(_ inputs: [Tensor?], _ index: Int, _ shape: [Int], _ what: String) throws
+        -> [Double]?
+    {
         guard let tensor = inputs.optional(index) else { return nil }
         guard tensor.shape == shape else { throw OpError("\(what) must be \(shape), got \(tensor.shape)") }
         return try MiscSupport.floats(tensor, what)

@@ -16,7 +16,8 @@ struct ReverseSequence: Operator {
         batchAxis = try context.node.int("batch_axis", default: 1)
         timeAxis = try context.node.int("time_axis", default: 0)
         guard Set([batchAxis, timeAxis]) == [0, 1] else {
-            throw OpError("batch_axis and time_axis must be 0 and 1 in some order, got \(batchAxis) and \(timeAxis)")
+            throw OpError(
+                "batch_axis and time_axis must be 0 and 1 in some order, got \(batchAxis) and \(timeAxis)")
         }
     }
 
@@ -36,7 +37,8 @@ struct ReverseSequence: Operator {
         for b in 0..<batch {
             for t in 0..<time {
                 let source = t < lengths[b] ? lengths[b] - 1 - t : t
-                let (to, from) = batchAxis == 1
+                let (to, from) =
+                    batchAxis == 1
                     ? ((t * batch + b) * inner, (source * batch + b) * inner)
                     : ((b * time + t) * inner, (b * time + source) * inner)
                 for i in 0..<inner { flat[to + i] = from + i }

@@ -22,7 +22,8 @@ struct RotaryEmbedding: Operator {
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try inputs.required(0)
-        let cos = try inputs.required(1), sin = try inputs.required(2)
+        let cos = try inputs.required(1)
+        let sin = try inputs.required(2)
         let positions = try inputs.optional(3).map { try ShapeSupport.ints($0, "position_ids") }
         let (b, h, s, d): (Int, Int, Int, Int)
         switch x.rank {
@@ -35,22 +36,29 @@ struct RotaryEmbedding: Operator {
         default: throw OpError("input must be (B, H, S, D) or (B, S, H*D), got \(x.shape)")
         }
         let r = rotaryDim == 0 ? d : rotaryDim
-        guard r % 2 == 0, r <= d else { throw OpError("rotary_embedding_dim \(r) must be even and at most the head size \(d)") }
+        guard r % 2 == 0, r <= d else {
+            throw OpError("rotary_embedding_dim \(r) must be even and at most the head size \(d)")
+        }
         let half = r / 2
         if let positions {
             guard positions.count == b * s, cos.rank == 2, cos.shape == sin.shape, cos.shape[1] == half else {
-                throw OpError("with position_ids (\(b)×\(s)), cos/sin caches must be (max_position, \(half)), got \(cos.shape) and \(sin.shape)")
+                throw OpError(
+                    "with position_ids (\(b)×\(s)), cos/sin caches must be (max_position, \(half)), got \(cos.shape) and \(sin.shape)"
+                )
             }
             if let bad = positions.first(where: { $0 < 0 || $0 >= cos.shape[0] }) {
                 throw OpError("position id \(bad) is outside the caches' \(cos.shape[0]) positions")
             }
         } else {
             guard cos.shape == [b, s, half], sin.shape == cos.shape else {
-                throw OpError("without position_ids, cos/sin caches must be [\(b), \(s), \(half)], got \(cos.shape) and \(sin.shape)")
+                throw OpError(
+                    "without position_ids, cos/sin caches must be [\(b), \(s), \(half)], got \(cos.shape) and \(sin.shape)"
+                )
             }
         }
-        let kernel = Kernel(x: x, cos: cos, sin: sin, positions: positions, b: b, h: h, s: s, d: d, half: half,
-                            interleaved: interleaved, headsFirst: x.rank == 4)
+        let kernel = Kernel(
+            x: x, cos: cos, sin: sin, positions: positions, b: b, h: h, s: s, d: d, half: half,
+            interleaved: interleaved, headsFirst: x.rank == 4)
         return [try kernel.dispatch(x.dtype, "RotaryEmbedding")]
     }
 
@@ -70,7 +78,8 @@ struct RotaryEmbedding: Operator {
                     for hi in 0..<h {
                         let base = headsFirst ? ((bi * h + hi) * s + si) * d : ((bi * s + si) * h + hi) * d
                         for i in 0..<half {
-                            let (p, q) = interleaved ? (base + 2 * i, base + 2 * i + 1) : (base + i, base + half + i)
+                            let (p, q) =
+                                interleaved ? (base + 2 * i, base + 2 * i + 1) : (base + i, base + half + i)
                             let (x1, x2) = (y[p], y[q])
                             let (c, sn) = (cosines[row + i], sines[row + i])
                             y[p] = c * x1 - sn * x2

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 // Signal processing: DFT, STFT, the window generators and MelWeightMatrix.
 // https://onnx.ai/onnx/operators/onnx__DFT.html, onnx__STFT.html, onnx__HannWindow.html,
@@ -15,10 +16,12 @@ import TensorCore
 /// (the inverse divides by `count`).
 private func transform(_ re: [Double], _ im: [Double], inverse: Bool) -> (re: [Double], im: [Double]) {
     let n = re.count
-    var outRe = [Double](repeating: 0, count: n), outIm = outRe
+    var outRe = [Double](repeating: 0, count: n)
+    var outIm = outRe
     let sign = inverse ? 1.0 : -1.0
     for k in 0..<n {
-        var sumRe = 0.0, sumIm = 0.0
+        var sumRe = 0.0
+        var sumIm = 0.0
         for t in 0..<n {
             // Reduce k·t modulo n first so the angle stays exact for long transforms.
             let angle = sign * 2 * Double.pi * Double((k * t) % n) / Double(n)
@@ -56,12 +59,16 @@ struct DFT: Operator {
         guard x.rank >= 2, x.shape[x.rank - 1] == 1 || x.shape[x.rank - 1] == 2 else {
             throw OpError("input must be (..., 1 or 2), got \(x.shape)")
         }
-        let rawAxis = try axisAttribute ?? inputs.optional(2).map { try ShapeSupport.scalarInt($0, "axis") } ?? -2
+        let rawAxis =
+            try axisAttribute ?? inputs.optional(2).map { try ShapeSupport.scalarInt($0, "axis") } ?? -2
         let axis = try ShapeSupport.axis(rawAxis, rank: x.rank)
-        guard axis < x.rank - 1 else { throw OpError("axis \(rawAxis) is the real/imaginary axis of \(x.shape)") }
+        guard axis < x.rank - 1 else {
+            throw OpError("axis \(rawAxis) is the real/imaginary axis of \(x.shape)")
+        }
         let complex = x.shape[x.rank - 1] == 2
         let m = x.shape[axis]
-        let n = try inputs.optional(1).map { try ShapeSupport.scalarInt($0, "dft_length") }
+        let n =
+            try inputs.optional(1).map { try ShapeSupport.scalarInt($0, "dft_length") }
             ?? (inverse && onesided ? 2 * (m - 1) : m)
         guard n > 0 else { throw OpError("dft_length must be positive, got \(n)") }
         let values = try MiscSupport.floats(x, "input")
@@ -76,7 +83,8 @@ struct DFT: Operator {
         var out = [Double](repeating: 0, count: outer * bins * inner * (realOutput ? 1 : 2))
         for o in 0..<outer {
             for i in 0..<inner {
-                var re = [Double](repeating: 0, count: n), im = re
+                var re = [Double](repeating: 0, count: n)
+                var im = re
                 let present = realOutput ? min(m, n / 2 + 1) : min(m, n)
                 for t in 0..<present {
                     let at = ((o * m + t) * inner + i) * channels
@@ -127,11 +135,16 @@ struct STFT: Operator {
         }
         let step = try ShapeSupport.scalarInt(try inputs.required(1), "frame_step")
         let window = try inputs.optional(2).map { try MiscSupport.floats($0, "window") }
-        let frameLength = try inputs.optional(3).map { try ShapeSupport.scalarInt($0, "frame_length") } ?? window?.count
+        let frameLength =
+            try inputs.optional(3).map { try ShapeSupport.scalarInt($0, "frame_length") } ?? window?.count
         guard let length = frameLength, length > 0, step > 0, length <= signal.shape[1] else {
-            throw OpError("need a positive frame_length (or window) at most the signal length \(signal.shape[1]) and a positive frame_step")
+            throw OpError(
+                "need a positive frame_length (or window) at most the signal length \(signal.shape[1]) and a positive frame_step"
+            )
         }
-        if let window, window.count != length { throw OpError("window has \(window.count) samples for frames of \(length)") }
+        if let window, window.count != length {
+            throw OpError("window has \(window.count) samples for frames of \(length)")
+        }
         let complex = signal.shape[2] == 2
         let (batch, total) = (signal.shape[0], signal.shape[1])
         let frames = 1 + (total - length) / step
@@ -140,7 +153,8 @@ struct STFT: Operator {
         var out = [Double](repeating: 0, count: batch * frames * bins * 2)
         for b in 0..<batch {
             for f in 0..<frames {
-                var re = [Double](repeating: 0, count: length), im = re
+                var re = [Double](repeating: 0, count: length)
+                var im = re
                 for t in 0..<length {
                     let at = (b * total + f * step + t) * (complex ? 2 : 1)
                     let w = window?[t] ?? 1

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// SwiGLU: `Swish_alpha(A) · B`, the gated activation of Llama-style feed-forward blocks.
 ///
@@ -19,9 +20,11 @@ struct SwiGLU: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let a = try inputs.required(0), b = try inputs.required(1)
+        let a = try inputs.required(0)
+        let b = try inputs.required(1)
         guard a.shape == b.shape, a.dtype == b.dtype else {
-            throw OpError("A and B must have one shape and dtype, got \(a.dtype) \(a.shape) and \(b.dtype) \(b.shape)")
+            throw OpError(
+                "A and B must have one shape and dtype, got \(a.dtype) \(a.shape) and \(b.dtype) \(b.shape)")
         }
         return [try Kernel(a: a, b: b, alpha: alpha).dispatch(a.dtype, "SwiGLU")]
     }
@@ -31,7 +34,8 @@ struct SwiGLU: Operator {
         let alpha: Double
 
         func run<T: BinaryFloatingPoint & TensorElement>(_: T.Type) throws -> Tensor {
-            let gate = try MiscSupport.elements(a, as: T.self), value = try MiscSupport.elements(b, as: T.self)
+            let gate = try MiscSupport.elements(a, as: T.self)
+            let value = try MiscSupport.elements(b, as: T.self)
             let alpha = T(self.alpha)
             var y = [T](repeating: 0, count: gate.count)
             for i in 0..<y.count {

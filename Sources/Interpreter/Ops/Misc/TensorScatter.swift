@@ -31,10 +31,13 @@ struct TensorScatter: Operator {
             (0..<cache.rank).allSatisfy({ $0 == axis || update.shape[$0] == cache.shape[$0] }),
             update.shape[axis] <= cache.shape[axis]
         else {
-            throw OpError("update \(update.dtype) \(update.shape) does not fit cache \(cache.dtype) \(cache.shape) on axis \(axis) (which must not be the batch axis)")
+            throw OpError(
+                "update \(update.dtype) \(update.shape) does not fit cache \(cache.dtype) \(cache.shape) on axis \(axis) (which must not be the batch axis)"
+            )
         }
         let batch = cache.shape[0]
-        let starts = try inputs.optional(2).map { try ShapeSupport.ints($0, "write_indices") }
+        let starts =
+            try inputs.optional(2).map { try ShapeSupport.ints($0, "write_indices") }
             ?? [Int](repeating: 0, count: batch)
         guard starts.count == batch else {
             throw OpError("write_indices has \(starts.count) entries for a batch of \(batch)")
@@ -53,10 +56,12 @@ struct TensorScatter: Operator {
                         var position = starts[b] + s
                         if circular { position = ((position % maxLength) + maxLength) % maxLength }
                         guard position >= 0 && position < maxLength else {
-                            throw OpError("write position \(position) for batch \(b) is outside [0, \(maxLength))")
+                            throw OpError(
+                                "write position \(position) for batch \(b) is outside [0, \(maxLength))")
                         }
                         (to + ((o * maxLength + position) * inner) * size)
-                            .copyMemory(from: from + ((o * length + s) * inner) * size, byteCount: inner * size)
+                            .copyMemory(
+                                from: from + ((o * length + s) * inner) * size, byteCount: inner * size)
                     }
                 }
             }

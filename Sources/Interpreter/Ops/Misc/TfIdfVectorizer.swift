@@ -26,7 +26,9 @@ struct TfIdfVectorizer: Operator {
     init(_ context: OpContext) throws {
         let node = context.node
         let modeName = try node.required("mode", node.string)
-        guard let mode = Mode(rawValue: modeName) else { throw OpError("mode must be TF, IDF or TFIDF, got '\(modeName)'") }
+        guard let mode = Mode(rawValue: modeName) else {
+            throw OpError("mode must be TF, IDF or TFIDF, got '\(modeName)'")
+        }
         self.mode = mode
         minLength = try node.required("min_gram_length", node.int)
         maxLength = try node.required("max_gram_length", node.int)
@@ -44,13 +46,17 @@ struct TfIdfVectorizer: Operator {
         var id = 1
         for (size, start) in counts.enumerated().map({ ($0.offset + 1, $0.element) }) {
             let end = size < counts.count ? counts[size] : pool.count
-            guard start >= 0, start <= end, end <= pool.count else { throw OpError("ngram_counts \(counts) do not fit a pool of \(pool.count)") }
+            guard start >= 0, start <= end, end <= pool.count else {
+                throw OpError("ngram_counts \(counts) do not fit a pool of \(pool.count)")
+            }
             let grams = (end - start) / size
             for g in 0..<grams {
                 defer { id += 1 }
                 guard size >= minLength && size <= maxLength else { continue }
                 let gram = pool[(start + g * size)..<(start + (g + 1) * size)].map { Int64($0) }
-                for prefix in 1..<size where trie[Array(gram[..<prefix])] == nil { trie[Array(gram[..<prefix])] = 0 }
+                for prefix in 1..<size where trie[Array(gram[..<prefix])] == nil {
+                    trie[Array(gram[..<prefix])] = 0
+                }
                 trie[gram] = id
             }
         }

@@ -54,7 +54,8 @@ struct TopK: Operator {
                     for j in 0..<n { lane[j] = j }
                     // Strict ordering on the value, then the lower index first.
                     lane.sort { a, b in
-                        let va = keys[base + a * inner], vb = keys[base + b * inner]
+                        let va = keys[base + a * inner]
+                        let vb = keys[base + b * inner]
                         if !MiscSupport.same(va, vb) {
                             return largest ? MiscSupport.less(vb, va) : MiscSupport.less(va, vb)
                         }

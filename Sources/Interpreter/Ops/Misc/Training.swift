@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The optimizers of the `ai.onnx.preview.training` domain: Adagrad, Adam, Momentum.
 ///
@@ -28,26 +29,36 @@ struct Optimizer: Operator {
 
     static func adagrad(_ context: OpContext) throws -> Optimizer {
         let node = context.node
-        return Optimizer(rule: .adagrad(
-            decay: Double(try node.float("decay_factor", default: 0)), epsilon: Double(try node.float("epsilon", default: 0)),
-            norm: Double(try node.float("norm_coefficient", default: 0))))
+        return Optimizer(
+            rule: .adagrad(
+                decay: Double(try node.float("decay_factor", default: 0)),
+                epsilon: Double(try node.float("epsilon", default: 0)),
+                norm: Double(try node.float("norm_coefficient", default: 0))))
     }
 
     static func adam(_ context: OpContext) throws -> Optimizer {
         let node = context.node
-        return Optimizer(rule: .adam(
-            alpha: Double(try node.float("alpha", default: 0.9)), beta: Double(try node.float("beta", default: 0.999)),
-            epsilon: Double(try node.float("epsilon", default: 0)), norm: Double(try node.float("norm_coefficient", default: 0)),
-            normPost: Double(try node.float("norm_coefficient_post", default: 0))))
+        return Optimizer(
+            rule: .adam(
+                alpha: Double(try node.float("alpha", default: 0.9)),
+                beta: Double(try node.float("beta", default: 0.999)),
+                epsilon: Double(try node.float("epsilon", default: 0)),
+                norm: Double(try node.float("norm_coefficient", default: 0)),
+                normPost: Double(try node.float("norm_coefficient_post", default: 0))))
     }
 
     static func momentum(_ context: OpContext) throws -> Optimizer {
         let node = context.node
         let mode = try node.required("mode", node.string)
-        guard mode == "standard" || mode == "nesterov" else { throw OpError("mode must be standard or nesterov, got '\(mode)'") }
-        return Optimizer(rule: .momentum(
-            alpha: Double(try node.required("alpha", node.float)), beta: Double(try node.required("beta", node.float)),
-            norm: Double(try node.required("norm_coefficient", node.float)), nesterov: mode == "nesterov"))
+        guard mode == "standard" || mode == "nesterov" else {
+            throw OpError("mode must be standard or nesterov, got '\(mode)'")
+        }
+        return Optimizer(
+            rule: .momentum(
+                alpha: Double(try node.required("alpha", node.float)),
+                beta: Double(try node.required("beta", node.float)),
+                norm: Double(try node.required("norm_coefficient", node.float)), nesterov: mode == "nesterov")
+        )
     }
 
     /// States per optimized tensor.
@@ -61,10 +72,12 @@ struct Optimizer: Operator {
         let t = try ShapeSupport.scalarInt(try inputs.required(1), "T")
         let groups = 2 + states
         guard (inputs.count - 2) % groups == 0, inputs.count > 2 else {
-            throw OpError("expected R, T and \(groups) tensors per optimized input, got \(inputs.count) inputs")
+            throw OpError(
+                "expected R, T and \(groups) tensors per optimized input, got \(inputs.count) inputs")
         }
         let n = (inputs.count - 2) / groups
-        var updated: [Tensor] = [], newStates = [[Tensor]](repeating: [], count: states)
+        var updated: [Tensor] = []
+        var newStates = [[Tensor]](repeating: [], count: states)
         for i in 0..<n {
             let x = try inputs.required(2 + i)
             let tensors = try (0..<groups).map { try inputs.required(2 + $0 * n + i) }
@@ -72,22 +85,25 @@ struct Optimizer: Operator {
                 throw OpError("tensor \(i), its gradient and states must share the shape \(x.shape)")
             }
             let values = try tensors.map { try MiscSupport.floats($0, "input") }
-            var xNew = values[0], s1 = values[2], s2 = states == 2 ? values[3] : []
+            var xNew = values[0]
+            var s1 = values[2]
+            var s2 = states == 2 ? values[3] : []
             for e in 0..<xNew.count {
                 let g = values[1][e]
                 switch rule {
-                case let .adagrad(decay, epsilon, norm):
+                case .adagrad(let decay, let epsilon, let norm):
                     let rate = r / (1 + Double(t) * decay)
                     let regularized = norm * values[0][e] + g
                     s1[e] += regularized * regularized
                     xNew[e] = values[0][e] - rate * regularized / (s1[e].squareRoot() + epsilon)
-                case let .adam(alpha, beta, epsilon, norm, normPost):
+                case .adam(let alpha, let beta, let epsilon, let norm, let normPost):
                     let regularized = norm * values[0][e] + g
                     s1[e] = alpha * s1[e] + (1 - alpha) * regularized
                     s2[e] = beta * s2[e] + (1 - beta) * regularized * regularized
-                    let rate = t > 0 ? r * (1 - pow(beta, Double(t))).squareRoot() / (1 - pow(alpha, Double(t))) : r
+                    let rate =
+                        t > 0 ? r * (1 - pow(beta, Double(t))).squareRoot() / (1 - pow(alpha, Double(t))) : r
                     xNew[e] = (1 - normPost) * (values[0][e] - rate * s1[e] / (s2[e].squareRoot() + epsilon))
-                case let .momentum(alpha, beta, norm, nesterov):
+                case .momentum(let alpha, let beta, let norm, let nesterov):
                     let regularized = norm * values[0][e] + g
                     s1[e] = alpha * s1[e] + (t > 0 ? beta : 1) * regularized
                     xNew[e] = values[0][e] - r * (nesterov ? regularized + alpha * s1[e] : s1[e])

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// TreeEnsemble (ai.onnx.ml opset 5): the aggregated leaf weights of decision trees.
 ///
@@ -42,20 +43,29 @@ struct TreeEnsemble: Operator {
         let leafWeights = try doubles("leaf_weights")
         let modes = try node.tensor("nodes_modes").map { try ShapeSupport.ints($0, "nodes_modes") } ?? []
         let features = try node.required("nodes_featureids", node.ints)
-        let trueIds = try node.required("nodes_truenodeids", node.ints), falseIds = try node.required("nodes_falsenodeids", node.ints)
-        let trueLeafs = try node.required("nodes_trueleafs", node.ints), falseLeafs = try node.required("nodes_falseleafs", node.ints)
+        let trueIds = try node.required("nodes_truenodeids", node.ints)
+        let falseIds = try node.required("nodes_falsenodeids", node.ints)
+        let trueLeafs = try node.required("nodes_trueleafs", node.ints)
+        let falseLeafs = try node.required("nodes_falseleafs", node.ints)
         let leafTargets = try node.required("leaf_targetids", node.ints)
         let roots = try node.required("tree_roots", node.ints)
         let missing = try node.ints("nodes_missing_value_tracks_true") ?? []
-        var members = try node.tensor("membership_values").map { try MiscSupport.doubles($0, "membership_values") } ?? []
+        var members =
+            try node.tensor("membership_values").map { try MiscSupport.doubles($0, "membership_values") }
+            ?? []
         let targets = try node.required("n_targets", node.int)
         let aggregate = try node.int("aggregate_function", default: 1)
         let postTransform = try node.int("post_transform", default: 0)
         let count = features.count
-        guard [splits.count, modes.count, trueIds.count, falseIds.count, trueLeafs.count, falseLeafs.count].allSatisfy({ $0 == count }),
-            leafTargets.count == leafWeights.count, targets > 0, (0...3).contains(aggregate), (0...2).contains(postTransform)
+        guard
+            [splits.count, modes.count, trueIds.count, falseIds.count, trueLeafs.count, falseLeafs.count]
+                .allSatisfy({ $0 == count }),
+            leafTargets.count == leafWeights.count, targets > 0, (0...3).contains(aggregate),
+            (0...2).contains(postTransform)
         else {
-            throw OpError("inconsistent tree attributes (the nodes_* lists and leaf_* lists must line up; aggregate_function 0–3, post_transform 0–2 supported)")
+            throw OpError(
+                "inconsistent tree attributes (the nodes_* lists and leaf_* lists must line up; aggregate_function 0–3, post_transform 0–2 supported)"
+            )
         }
         // Built depth first, true branch first, which is also the order membership sets are listed in.
         var depth = 0
@@ -66,7 +76,9 @@ struct TreeEnsemble: Operator {
                 }
                 return .leaf(weight: leafWeights[index], target: leafTargets[index])
             }
-            guard index >= 0, index < count, depth < 1000 else { throw OpError("node \(index) is out of range (or the tree is too deep)") }
+            guard index >= 0, index < count, depth < 1000 else {
+                throw OpError("node \(index) is out of range (or the tree is too deep)")
+            }
             depth += 1
             defer { depth -= 1 }
             let test: Test
@@ -79,13 +91,17 @@ struct TreeEnsemble: Operator {
                 }
                 test = .member(set)
             } else {
-                guard (0...5).contains(modes[index]) else { throw OpError("node mode \(modes[index]) is not 0–6") }
+                guard (0...5).contains(modes[index]) else {
+                    throw OpError("node mode \(modes[index]) is not 0–6")
+                }
                 test = .compare(mode: modes[index], value: splits[index])
             }
             let whenTrue = try build(trueIds[index], leaf: trueLeafs[index] != 0)
             let whenFalse = try build(falseIds[index], leaf: falseLeafs[index] != 0)
-            return .split(feature: features[index], test: test, tracksMissing: index < missing.count && missing[index] != 0,
-                          whenTrue: whenTrue, whenFalse: whenFalse)
+            return .split(
+                feature: features[index], test: test,
+                tracksMissing: index < missing.count && missing[index] != 0,
+                whenTrue: whenTrue, whenFalse: whenFalse)
         }
         let trees = try roots.map { root in
             guard root >= 0, root < count else { throw OpError("tree root \(root) is out of range") }
@@ -93,7 +109,9 @@ struct TreeEnsemble: Operator {
             let degenerate = trueLeafs[root] != 0 && falseLeafs[root] != 0 && trueIds[root] == falseIds[root]
             return try build(degenerate ? trueIds[root] : root, leaf: degenerate)
         }
-        (self.trees, self.targets, self.aggregate, self.postTransform) = (trees, targets, aggregate, postTransform)
+        (self.trees, self.targets, self.aggregate, self.postTransform) = (
+            trees, targets, aggregate, postTransform
+        )
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
@@ -101,7 +119,9 @@ struct TreeEnsemble: Operator {
         guard x.rank == 2 else { throw OpError("X must be (N, F), got \(x.shape)") }
         let (n, f) = (x.shape[0], x.shape[1])
         let values = try MiscSupport.floats(x, "X")
-        let start = aggregate == 2 ? Double.greatestFiniteMagnitude : aggregate == 3 ? -Double.greatestFiniteMagnitude : 0
+        let start =
+            aggregate == 2
+            ? Double.greatestFiniteMagnitude : aggregate == 3 ? -Double.greatestFiniteMagnitude : 0
         var out = [Double](repeating: start, count: n * targets)
         for row in 0..<n {
             let sample = values[(row * f)..<((row + 1) * f)]
@@ -131,14 +151,16 @@ struct TreeEnsemble: Operator {
         var node = tree
         while true {
             switch node {
-            case let .leaf(weight, target): return (weight, target)
-            case let .split(feature, test, tracksMissing, whenTrue, whenFalse):
-                guard feature >= 0, feature < features else { throw OpError("feature \(feature) is outside X's \(features) columns") }
+            case .leaf(let weight, let target): return (weight, target)
+            case .split(let feature, let test, let tracksMissing, let whenTrue, let whenFalse):
+                guard feature >= 0, feature < features else {
+                    throw OpError("feature \(feature) is outside X's \(features) columns")
+                }
                 let v = sample[sample.startIndex + feature]
                 var goTrue: Bool
                 switch test {
                 case .member(let set): goTrue = set.contains(v)
-                case let .compare(mode, value):
+                case .compare(let mode, let value):
                     switch mode {
                     case 0: goTrue = v <= value
                     case 1: goTrue = v < value

@@ -21,7 +21,9 @@ struct Unique: Operator {
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try inputs.required(0)
-        let outer, n, inner: Int
+        let outer: Int
+        let n: Int
+        let inner: Int
         var axisIndex = 0
         if let axis {
             axisIndex = try ShapeSupport.axis(axis, rank: x.rank)
@@ -54,11 +56,14 @@ struct Unique: Operator {
         let outer, n, inner: Int
         let sorted: Bool
 
-        func run<T: Comparable & Hashable>(_ keys: [T]) throws -> (firsts: [Int], inverse: [Int], counts: [Int]) {
+        func run<T: Comparable & Hashable>(_ keys: [T]) throws -> (
+            firsts: [Int], inverse: [Int], counts: [Int]
+        ) {
             func compare(_ a: Int, _ b: Int) -> Int {
                 for o in 0..<outer {
                     for i in 0..<inner {
-                        let va = keys[(o * n + a) * inner + i], vb = keys[(o * n + b) * inner + i]
+                        let va = keys[(o * n + a) * inner + i]
+                        let vb = keys[(o * n + b) * inner + i]
                         if MiscSupport.same(va, vb) { continue }
                         return MiscSupport.less(va, vb) ? -1 : 1
                     }
@@ -86,7 +91,9 @@ struct Unique: Operator {
             let byOccurrence = firsts.indices.sorted { firsts[$0] < firsts[$1] }
             var renumber = [Int](repeating: 0, count: firsts.count)
             for (position, group) in byOccurrence.enumerated() { renumber[group] = position }
-            return (byOccurrence.map { firsts[$0] }, groupOf.map { renumber[$0] }, byOccurrence.map { counts[$0] })
+            return (
+                byOccurrence.map { firsts[$0] }, groupOf.map { renumber[$0] }, byOccurrence.map { counts[$0] }
+            )
         }
     }
 }
