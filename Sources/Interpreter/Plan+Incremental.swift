@@ -243,8 +243,10 @@ public final class IncrementalRun {
     ///   - overrides: A value for every overridden value.
     ///   - changed: Where each override may differ from the base (default: anywhere); what
     ///     lies outside must equal the base.
+    ///   - profile: Collects time per op type, and as `(read regions)`, `(find changes)` and
+    ///     `(trace regions)` the time spent around the ops.
     public func run(
-        base: PlanEnvironment, overrides: [ValueID: Tensor], changed: [ValueID: Box] = [:]
+        base: PlanEnvironment, overrides: [ValueID: Tensor], changed: [ValueID: Box] = [:], profile: Profile? = nil
     ) throws(InterpreterError) -> [ValueID: Tensor] {
         let graph = plan.graph
         var held: [Int: Held] = [:]
@@ -295,6 +297,13 @@ public final class IncrementalRun {
             let step = plan.steps[item.step]
             let changedInputs = step.inputs.map { $0.flatMap { held[$0]?.changed } }
             guard changedInputs.contains(where: { $0 != nil }) else { continue }
+            var clock = profile.map { _ in Profile.now() } ?? 0
+            func lap(_ what: String) {
+                guard let profile else { return }
+                let now = Profile.now()
+                profile.add(what, seconds: now - clock)
+                clock = now
+            }
             // What to compute: the needed part of what can change.
             let reach = restrict ? RegionRules.forward(item.context, changed: changedInputs)
                 : item.mapping.outputs.map { $0 == nil ? nil : $0 }
@@ -305,13 +314,17 @@ public final class IncrementalRun {
             guard wanted.contains(where: { $0 != nil }) else { continue }
             let mapping = restrict && wanted != item.mapping.outputs ? RegionRules.map(item.context, needed: wanted) : item.mapping
             let node = item.context.node
+            lap("(trace regions)")
             var args: [Tensor?] = []
             args.reserveCapacity(step.inputs.count)
             for (i, input) in step.inputs.enumerated() {
                 guard let input else { args.append(nil); continue }
                 args.append(try read(input, mapping.inputs.indices.contains(i) ? mapping.inputs[i] : nil, for: node))
             }
+            lap("(read regions)")
             let outputs = try mapping.execute(step.op, args, node: node)
+            lap(node.opType)
+            defer { lap("(find changes)") }
             statistics.steps += 1
             statistics.elements += outputs.reduce(0) { $0 + ($1?.count ?? 0) }
             for (k, value) in step.outputs.enumerated() {

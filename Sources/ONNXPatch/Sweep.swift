@@ -111,9 +111,11 @@ public final class Sweep {
     let corrupt: PlanEnvironment
     let cleanRow: [Double]
     let outputValue: ValueID
-    /// The metric's region of the output: batch 0, last position, every logit.
+    /// The metric's region of the output: batch 0, last position, the logits it reads.
     let outputBox: Box
     var incremental: [Int: IncrementalRun] = [:]
+    /// When set, cells add the time of their steps to it, per op type.
+    public var profile: Profile?
 
     public var cellCount: Int { targets.count * positions.count }
 
@@ -185,7 +187,8 @@ public final class Sweep {
         }
         try Self.checkTokens(request.metric, vocabulary: cleanOutput.shape[2])
         let shape = cleanOutput.shape
-        outputBox = Box([0..<1, (shape[1] - 1)..<shape[1], 0..<shape[2]])
+        let columns = request.metric.columns(vocabulary: shape[2])
+        outputBox = Box([0..<1, (shape[1] - 1)..<shape[1], columns])
 
         // Positions against each target's actual shape.
         var axes: [Int] = [], cleanValues: [Tensor] = [], lengths: [Int] = []
@@ -224,8 +227,9 @@ public final class Sweep {
         self.axes = axes
         self.cleanValues = cleanValues
         do {
-            cleanRow = try cleanOutput.region(outputBox).doubleValues()
-            let corruptRow = try corruptOutput.region(outputBox).doubleValues()
+            let row = Box([0..<1, (shape[1] - 1)..<shape[1], 0..<shape[2]])
+            cleanRow = try cleanOutput.region(row).doubleValues()
+            let corruptRow = try corruptOutput.region(row).doubleValues()
             cleanMetric = request.metric.evaluate(cleanRow, clean: cleanRow)
             corruptMetric = request.metric.evaluate(corruptRow, clean: cleanRow)
         } catch {
@@ -269,9 +273,9 @@ public final class Sweep {
                 metric = corruptMetric
             } else {
                 let run = try incrementalRun(t)
-                let fetched = try run.run(base: corrupt, overrides: [value: patched], changed: [value: box])
+                let fetched = try run.run(base: corrupt, overrides: [value: patched], changed: [value: box], profile: profile)
                 guard let row = fetched[outputValue] else { throw ONNXPatchError.input("the metric output was not computed") }
-                metric = request.metric.evaluate(try row.doubleValues(), clean: cleanRow)
+                metric = request.metric.evaluate(try row.doubleValues(), from: outputBox.ranges[2].lowerBound, clean: cleanRow)
             }
         } catch let error as ONNXPatchError {
             throw error

@@ -59,10 +59,18 @@ public enum SweepMetric: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The metric of one row of logits; `clean` is the clean run's row (read by `kl` only).
-    public func evaluate(_ logits: [Double], clean: [Double]) -> Double {
+    /// The logits the metric reads, in a vocabulary of `size`: a logit difference reads the
+    /// columns from one id to the other, the others the whole row.
+    public func columns(vocabulary size: Int) -> Range<Int> {
+        if case .logitDiff(let a, let b) = self { return min(a, b)..<(max(a, b) + 1) }
+        return 0..<size
+    }
+
+    /// The metric of one row of logits holding the columns `first…` (see ``columns(vocabulary:)``);
+    /// `clean` is the clean run's whole row (read by `kl` only).
+    public func evaluate(_ logits: [Double], from first: Int = 0, clean: [Double]) -> Double {
         switch self {
-        case .logitDiff(let a, let b): return logits[a] - logits[b]
+        case .logitDiff(let a, let b): return logits[a - first] - logits[b - first]
         case .logprob(let a): return logits[a] - Self.logSumExp(logits)
         case .prob(let a): return Foundation.exp(logits[a] - Self.logSumExp(logits))
         case .kl:

@@ -64,6 +64,9 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Threads for matrix products and parallel kernels (default: all cores).")
     var threads: Int?
 
+    @Flag(help: "After the sweep, print where the cells' time went, by op type.")
+    var profile = false
+
     @OptionGroup var limits: LimitOptions
 
     func run() throws {
@@ -96,16 +99,17 @@ struct SweepCommand: ParsableCommand {
         var corruptFeeds = try Self.feeds(corrupt, flag: "--corrupt")
 
         let started = Date()
+        // Hashing a large model takes seconds: it runs beside the load and the two full runs.
+        let hash = BackgroundHash(path: self.model)
         let model = try PatchableGraph(path: self.model, options: limits.importOptions())
         cleanFeeds = try PromptOptions.merge(cleanPrompt, into: cleanFeeds, flag: "--clean", tokenizer: tokenizer, model: model)
         corruptFeeds = try PromptOptions.merge(corruptPrompt, into: corruptFeeds, flag: "--corrupt", tokenizer: tokenizer, model: model)
-        let sha = try SHA256.hex(ofFile: self.model)
         let sweep = try model.sweep(SweepRequest(
             clean: cleanFeeds, corrupt: corruptFeeds, targets: targets, positions: positions, axis: axis, metric: metric,
             metricOutput: metricOutput))
 
         var record = SweepRecord(
-            model: .init(path: self.model, sha256: sha),
+            model: .init(path: self.model, sha256: try hash.value()),
             arguments: .init(clean: Self.files(clean), corrupt: Self.files(corrupt), targets: targets,
                              positions: positions.description, axis: axis, metric: metric.description, metricOutput: metricOutput),
             inputsSHA256: ["clean": Self.hashes(cleanFeeds), "corrupt": Self.hashes(corruptFeeds)],
@@ -131,6 +135,7 @@ struct SweepCommand: ParsableCommand {
                 done[i] = cell
             }
         }
+        if profile { sweep.profile = Profile() }
         let mine = (0..<sweep.cellCount).filter { shard?.contains(cell: $0) ?? true }
         var todo = mine.filter { done[$0] == nil }
         let skipped = mine.count - todo.count
@@ -169,6 +174,13 @@ struct SweepCommand: ParsableCommand {
             print("  \(record.missing) cell\(record.missing == 1 ? "" : "s") left: run again with --resume to finish")
         }
         print("  wrote \(folder.csv), \(folder.json), \(folder.svg)")
+        if let profile = sweep.profile, profile.total > 0 {
+            print(String(format: "  cell time by op type (%.2f s in steps):", profile.total))
+            for (op, seconds) in profile.seconds.sorted(by: { $0.value > $1.value }).prefix(12) {
+                print("    " + op.padding(toLength: 24, withPad: " ", startingAt: 0)
+                      + String(format: " %8.3f s  %5.1f%%  (%d calls)", seconds, seconds / profile.total * 100, profile.calls[op] ?? 0))
+            }
+        }
     }
 
     static func feeds(_ arguments: [String], flag: String) throws -> [String: Tensor] {
@@ -204,6 +216,26 @@ struct SweepCommand: ParsableCommand {
             tensor.withUnsafeRawBytes { hasher.update($0) }
             return hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
         }
+    }
+}
+
+/// A file's SHA-256, computed on a thread of its own.
+final class BackgroundHash: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<String, ONNXPatchError> = .failure(.input("hash not computed"))
+
+    init(path: String) {
+        Thread.detachNewThread { [self] in
+            result = Result { () throws(ONNXPatchError) in try SHA256.hex(ofFile: path) }
+            done.signal()
+        }
+    }
+
+    /// Waits for the hash.
+    func value() throws -> String {
+        done.wait()
+        done.signal()
+        return try result.get()
     }
 }
 

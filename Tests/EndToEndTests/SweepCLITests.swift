@@ -64,6 +64,23 @@ import Testing
         #expect((printed?["cells"] as? [Any])?.count == sweepCase.entry.cells.count)
     }
 
+    /// With a tokenizer, the positions are labelled with the clean and corrupted tokens
+    /// (expected strings from the `tokenizers` package's decode of each id).
+    @Test func tokenizerLabelsThePositions() throws {
+        let sweepCase = try SweepCase.named("gpt2-dynamo-residual")
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tokenizer = Repo.fixtures.appendingPathComponent("tokenizers/gpt2/tokenizer.json").path
+        let result = try onnxpatch(sweepCase.commandLine(out: dir.path) + ["--tokenizer", tokenizer])
+        #expect(result.status == 0, "\(result.stderr)")
+        let record = try SweepRecord.read(Data(contentsOf: dir.appendingPathComponent("sweep.json")))
+        #expect(record.tokens?.clean == ["H", "/", "\u{FFFD}", "h", "6", "K", "r"])
+        #expect(record.tokens?.corrupt == ["H", "/", ":", "h", "Y", "K", "r"])
+        let svg = try String(contentsOf: dir.appendingPathComponent("heatmap.svg"), encoding: .utf8)
+        #expect(svg.contains(">\u{FFFD}<tspan fill=\"#b2182b\"> → :</tspan></text>"))
+        #expect(svg.contains(">K</text>"))
+    }
+
     /// Cells computed by the sweep equal `onnxpatch run --patch T[:, p]=replace:@clean.npy`.
     @Test func cellsEqualRunWithPatch() throws {
         let sweepCase = try SweepCase.named("llama-dynamo-residual")
