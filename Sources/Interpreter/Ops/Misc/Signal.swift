@@ -12,6 +12,9 @@ import TensorCore
 // onnx__HammingWindow.html, onnx__BlackmanWindow.html, onnx__MelWeightMatrix.html
 // Transforms are direct O(N²) sums in Double: these ops appear in audio front ends on short frames.
 
+/// The longest transform DFT and STFT take (direct sums cost N² per lane).
+private let maxLength = 1 << 16
+
 /// A discrete Fourier transform of `count` complex samples (`re`, `im`), forward or inverse
 /// (the inverse divides by `count`).
 private func transform(_ re: [Double], _ im: [Double], inverse: Bool) -> (re: [Double], im: [Double]) {
@@ -70,7 +73,8 @@ struct DFT: Operator {
         let n =
             try inputs.optional(1).map { try ShapeSupport.scalarInt($0, "dft_length") }
             ?? (inverse && onesided ? 2 * (m - 1) : m)
-        guard n > 0 else { throw OpError("dft_length must be positive, got \(n)") }
+        // The direct transform costs N² per lane: refuse lengths no audio frame needs.
+        guard n > 0, n <= maxLength else { throw OpError("dft_length must be in 1...\(maxLength), got \(n)") }
         let values = try MiscSupport.floats(x, "input")
         let outer = x.shape[..<axis].reduce(1, *)
         let inner = x.shape[(axis + 1)..<(x.rank - 1)].reduce(1, *)
@@ -137,7 +141,7 @@ struct STFT: Operator {
         let window = try inputs.optional(2).map { try MiscSupport.floats($0, "window") }
         let frameLength =
             try inputs.optional(3).map { try ShapeSupport.scalarInt($0, "frame_length") } ?? window?.count
-        guard let length = frameLength, length > 0, step > 0, length <= signal.shape[1] else {
+        guard let length = frameLength, length > 0, step > 0, length <= signal.shape[1], length <= maxLength else {
             throw OpError(
                 "need a positive frame_length (or window) at most the signal length \(signal.shape[1]) and a positive frame_step"
             )
@@ -189,7 +193,7 @@ struct WindowGenerator: Operator {
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let size = try ShapeSupport.scalarInt(try inputs.required(0), "size")
-        guard size >= 0, size <= 1 << 28 else { throw OpError("window size \(size) is out of range") }
+        guard size >= 0, size <= 1 << 24 else { throw OpError("window size \(size) is out of range") }
         let n = Double(periodic ? size : size - 1)
         let values = (0..<size).map { i -> Double in
             let x = Double(i)
