@@ -280,7 +280,19 @@ import Testing
         let resumeOther = try onnxpatch(other.map { $0 == b ? a : $0 }.map { $0 == "1/2" ? "0/2" : $0 } + ["--resume"])
         #expect(resumeOther.status == 1)
         #expect(resumeOther.stderr.contains("holds a different sweep"), "\(resumeOther.stderr)")
-        let otherModel = try onnxpatch(["merge", a, Repo.fixtures.path, "--out", dir.appendingPathComponent("n").path])
+        // A shard of the same arguments on another model (its recorded hash differs).
+        let c = dir.appendingPathComponent("c").path
+        #expect(try onnxpatch(sweepCase.commandLine(out: c) + ["--shard", "1/2"]).status == 0)
+        let json = URL(fileURLWithPath: c).appendingPathComponent("sweep.json")
+        var record = try SweepRecord.read(Data(contentsOf: json))
+        record.model.sha256 = String(repeating: "0", count: 64)
+        try record.json().write(to: json)
+        let otherModel = try onnxpatch(["merge", a, c, "--out", dir.appendingPathComponent("n").path])
         #expect(otherModel.status == 1)
+        #expect(otherModel.stderr.contains("the model differs"), "\(otherModel.stderr)")
+        // A folder that is no sweep.
+        let notSweep = try onnxpatch(["merge", a, Repo.fixtures.path, "--out", dir.appendingPathComponent("o").path])
+        #expect(notSweep.status == 1)
+        #expect(notSweep.stderr.contains("sweep.json: cannot read file"), "\(notSweep.stderr)")
     }
 }
