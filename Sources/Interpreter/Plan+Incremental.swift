@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GraphIR
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Every value of one run, kept: the cache an ``IncrementalRun`` reads everything it does not
 /// recompute from.
@@ -30,21 +31,24 @@ public struct Box: Hashable, Sendable, CustomStringConvertible {
     public var rank: Int { ranges.count }
 
     public func isWhole(of shape: [Int]) -> Bool {
-        shape.count == ranges.count && zip(ranges, shape).allSatisfy { $0.lowerBound == 0 && $0.upperBound == $1 }
+        shape.count == ranges.count
+            && zip(ranges, shape).allSatisfy { $0.lowerBound == 0 && $0.upperBound == $1 }
     }
 
     /// The smallest box holding both (same rank).
     public func union(_ other: Box) -> Box {
         precondition(rank == other.rank, "union of boxes of ranks \(rank) and \(other.rank)")
-        return Box(zip(ranges, other.ranges).map {
-            Swift.min($0.lowerBound, $1.lowerBound)..<Swift.max($0.upperBound, $1.upperBound)
-        })
+        return Box(
+            zip(ranges, other.ranges).map {
+                Swift.min($0.lowerBound, $1.lowerBound)..<Swift.max($0.upperBound, $1.upperBound)
+            })
     }
 
     public func contains(_ other: Box) -> Bool {
-        rank == other.rank && zip(ranges, other.ranges).allSatisfy {
-            $0.lowerBound <= $1.lowerBound && $1.upperBound <= $0.upperBound
-        }
+        rank == other.rank
+            && zip(ranges, other.ranges).allSatisfy {
+                $0.lowerBound <= $1.lowerBound && $1.upperBound <= $0.upperBound
+            }
     }
 
     public func intersects(_ other: Box) -> Bool {
@@ -56,7 +60,8 @@ public struct Box: Hashable, Sendable, CustomStringConvertible {
         guard rank == other.rank else { return nil }
         var result: [Swift.Range<Int>] = []
         for (a, b) in zip(ranges, other.ranges) {
-            let lower = Swift.max(a.lowerBound, b.lowerBound), upper = Swift.min(a.upperBound, b.upperBound)
+            let lower = Swift.max(a.lowerBound, b.lowerBound)
+            let upper = Swift.min(a.upperBound, b.upperBound)
             guard lower < upper else { return nil }
             result.append(lower..<upper)
         }
@@ -92,9 +97,11 @@ extension Plan {
     /// - Throws: when an overridden value is a constant folded into the plan (its consumers
     ///   are gone) or a fetched value is missing from `base`.
     public func incremental(
-        overriding overridden: [ValueID], fetching: [(ValueID, Box?)], base: PlanEnvironment, regions: Bool = true
+        overriding overridden: [ValueID], fetching: [(ValueID, Box?)], base: PlanEnvironment,
+        regions: Bool = true
     ) throws(InterpreterError) -> IncrementalRun {
-        try IncrementalRun(plan: self, overridden: overridden, fetching: fetching, base: base, regions: regions)
+        try IncrementalRun(
+            plan: self, overridden: overridden, fetching: fetching, base: base, regions: regions)
     }
 }
 
@@ -132,7 +139,9 @@ public final class IncrementalRun {
     /// Number of steps downstream of the overridden values (before dropping unneeded ones).
     public let dirtySteps: Int
 
-    init(plan: Plan, overridden: [ValueID], fetching: [(ValueID, Box?)], base: PlanEnvironment, regions: Bool) throws(InterpreterError) {
+    init(plan: Plan, overridden: [ValueID], fetching: [(ValueID, Box?)], base: PlanEnvironment, regions: Bool)
+        throws(InterpreterError)
+    {
         self.plan = plan
         let graph = plan.graph
         // Nodes folded at plan time are no steps: a constant they read cannot be overridden.
@@ -143,9 +152,12 @@ public final class IncrementalRun {
             guard let tensor = base[value] else {
                 throw .inputMismatch(name: name, message: "the base run holds no value to override")
             }
-            let folded = graph.nodes.indices.contains { !stepNodes.contains($0) && graph.nodes[$0].inputs.contains(value) }
+            let folded = graph.nodes.indices.contains {
+                !stepNodes.contains($0) && graph.nodes[$0].inputs.contains(value)
+            }
             if folded {
-                throw .inputMismatch(name: name, message: "is read by constants folded into the plan; it cannot be overridden")
+                throw .inputMismatch(
+                    name: name, message: "is read by constants folded into the plan; it cannot be overridden")
             }
             shapes[value.index] = tensor.shape
         }
@@ -171,13 +183,18 @@ public final class IncrementalRun {
         }
         self.dirtySteps = downstream.count
         // Data-dependent output shapes would invalidate regions computed from the base's shapes.
-        let restrict = regions && !downstream.contains { Plan.dataDependentShape.contains(graph.nodes[plan.steps[$0].node].opType) }
+        let restrict =
+            regions
+            && !downstream.contains {
+                Plan.dataDependentShape.contains(graph.nodes[plan.steps[$0].node].opType)
+            }
         self.restrict = restrict
 
         // Needed regions, backwards from the fetches. A nil entry of `needed` means not needed.
         var needed: [Int: Box] = [:]
         func need(_ value: Int, _ box: Box?) {
-            guard dirty.contains(value), !overriddenSet.contains(value), let shape = base.values[value]?.shape else { return }
+            guard dirty.contains(value), !overriddenSet.contains(value), let shape = base.values[value]?.shape
+            else { return }
             let box = box ?? Box.whole(shape)
             needed[value] = needed[value].map { $0.union(box) } ?? box
         }
@@ -192,8 +209,12 @@ public final class IncrementalRun {
                 node: node, opset: graph.opset(for: node.domain) ?? 0,
                 inputShapes: step.inputs.map { $0.flatMap { base.values[$0]?.shape } },
                 outputShapes: step.outputs.map { base.values[$0]?.shape },
-                constants: step.inputs.map { input in input.flatMap { dirty.contains($0) ? nil : base.values[$0] } })
-            let mapping = restrict ? RegionRules.map(context, needed: wanted) : RegionRules.whole(context, needed: wanted)
+                constants: step.inputs.map { input in
+                    input.flatMap { dirty.contains($0) ? nil : base.values[$0] }
+                })
+            let mapping =
+                restrict
+                ? RegionRules.map(context, needed: wanted) : RegionRules.whole(context, needed: wanted)
             for (k, box) in mapping.outputs.enumerated() where box != nil { needed[step.outputs[k]] = box }
             for (i, input) in step.inputs.enumerated() {
                 guard let input else { continue }
@@ -246,22 +267,31 @@ public final class IncrementalRun {
     ///   - profile: Collects time per op type, and as `(read regions)`, `(find changes)` and
     ///     `(trace regions)` the time spent around the ops.
     public func run(
-        base: PlanEnvironment, overrides: [ValueID: Tensor], changed: [ValueID: Box] = [:], profile: Profile? = nil
+        base: PlanEnvironment, overrides: [ValueID: Tensor], changed: [ValueID: Box] = [:],
+        profile: Profile? = nil
     ) throws(InterpreterError) -> [ValueID: Tensor] {
         let graph = plan.graph
         var held: [Int: Held] = [:]
         for (value, tensor) in overrides {
             let name = graph.values[value.index].name
-            guard overridden.contains(value.index), let shape = shapes[value.index], let original = base[value] else {
-                throw .inputMismatch(name: name, message: "this incremental run was not prepared to override it")
+            guard overridden.contains(value.index), let shape = shapes[value.index],
+                let original = base[value]
+            else {
+                throw .inputMismatch(
+                    name: name, message: "this incremental run was not prepared to override it")
             }
             guard tensor.shape == shape, tensor.dtype == original.dtype else {
-                throw .inputMismatch(name: name, message: "override is \(tensor.dtype)\(shape == tensor.shape ? "" : "\(tensor.shape)"), expected \(original.dtype.name)\(shape)")
+                throw .inputMismatch(
+                    name: name,
+                    message:
+                        "override is \(tensor.dtype)\(shape == tensor.shape ? "" : "\(tensor.shape)"), expected \(original.dtype.name)\(shape)"
+                )
             }
             let whole = Box.whole(shape)
             let region = changed[value] ?? whole
             guard region.rank == shape.count, whole.contains(region) else {
-                throw .inputMismatch(name: name, message: "changed region \(region) is outside shape \(shape)")
+                throw .inputMismatch(
+                    name: name, message: "changed region \(region) is outside shape \(shape)")
             }
             if let differs = BoxCopy.changed(tensor, at: whole, within: region, from: original) {
                 held[value.index] = Held(tensor: tensor, box: whole, changed: differs)
@@ -274,7 +304,9 @@ public final class IncrementalRun {
         func read(_ value: Int, _ box: Box?, for node: Node) throws(InterpreterError) -> Tensor {
             guard let original = base.values[value] else {
                 if let entry = held[value], box == nil || box == entry.box { return entry.tensor }
-                throw .node(name: node.name, opType: node.opType, message: "input '\(graph.values[value].name)' is not available")
+                throw .node(
+                    name: node.name, opType: node.opType,
+                    message: "input '\(graph.values[value].name)' is not available")
             }
             let box = box ?? Box.whole(original.shape)
             do {
@@ -282,13 +314,17 @@ public final class IncrementalRun {
                     return try original.region(box)
                 }
                 if entry.box == box { return entry.tensor }
-                if entry.box.contains(box) { return try BoxCopy.extract(box, from: entry.tensor, at: entry.box) }
+                if entry.box.contains(box) {
+                    return try BoxCopy.extract(box, from: entry.tensor, at: entry.box)
+                }
                 // Partly changed, partly as in the base: the base's box with the held part over it.
                 var composed = try original.region(box)
                 BoxCopy.overwrite(&composed, at: box, with: entry.tensor, at: entry.box)
                 return composed
             } catch {
-                throw .node(name: node.name, opType: node.opType, message: "region \(box) of '\(graph.values[value].name)': \(error)")
+                throw .node(
+                    name: node.name, opType: node.opType,
+                    message: "region \(box) of '\(graph.values[value].name)': \(error)")
             }
         }
 
@@ -305,21 +341,29 @@ public final class IncrementalRun {
                 clock = now
             }
             // What to compute: the needed part of what can change.
-            let reach = restrict ? RegionRules.forward(item.context, changed: changedInputs)
+            let reach =
+                restrict
+                ? RegionRules.forward(item.context, changed: changedInputs)
                 : item.mapping.outputs.map { $0 == nil ? nil : $0 }
             var wanted: [Box?] = []
             for (k, box) in item.mapping.outputs.enumerated() {
                 wanted.append(box.flatMap { needed in reach[k].flatMap { needed.intersection($0) } })
             }
             guard wanted.contains(where: { $0 != nil }) else { continue }
-            let mapping = restrict && wanted != item.mapping.outputs ? RegionRules.map(item.context, needed: wanted) : item.mapping
+            let mapping =
+                restrict && wanted != item.mapping.outputs
+                ? RegionRules.map(item.context, needed: wanted) : item.mapping
             let node = item.context.node
             lap("(trace regions)")
             var args: [Tensor?] = []
             args.reserveCapacity(step.inputs.count)
             for (i, input) in step.inputs.enumerated() {
-                guard let input else { args.append(nil); continue }
-                args.append(try read(input, mapping.inputs.indices.contains(i) ? mapping.inputs[i] : nil, for: node))
+                guard let input else {
+                    args.append(nil)
+                    continue
+                }
+                args.append(
+                    try read(input, mapping.inputs.indices.contains(i) ? mapping.inputs[i] : nil, for: node))
             }
             lap("(read regions)")
             let outputs = try mapping.execute(step.op, args, node: node)
@@ -333,8 +377,11 @@ public final class IncrementalRun {
                     throw .node(name: node.name, opType: node.opType, message: "output \(k) was not produced")
                 }
                 guard output.shape == box.shape else {
-                    throw .node(name: node.name, opType: node.opType,
-                                message: "region \(box) computed as shape \(output.shape) (internal error in region rules)")
+                    throw .node(
+                        name: node.name, opType: node.opType,
+                        message:
+                            "region \(box) computed as shape \(output.shape) (internal error in region rules)"
+                    )
                 }
                 // Keep only what really differs from the base (masked attention leaves earlier
                 // positions exactly as they were).
@@ -364,18 +411,23 @@ enum BoxCopy {
     /// Copies the part of `source` (holding region `sourceBox`) that lies in `box` into
     /// `destination` (holding region `box`).
     static func overwrite(_ destination: inout Tensor, at box: Box, with source: Tensor, at sourceBox: Box) {
-        precondition(destination.shape == box.shape && source.shape == sourceBox.shape && destination.dtype == source.dtype)
+        precondition(
+            destination.shape == box.shape && source.shape == sourceBox.shape
+                && destination.dtype == source.dtype)
         guard let common = box.intersection(sourceBox) else { return }
-        let from = Shape.strides(source.shape), to = Shape.strides(destination.shape)
-        var sourceOffset = 0, destinationOffset = 0
+        let from = Shape.strides(source.shape)
+        let to = Shape.strides(destination.shape)
+        var sourceOffset = 0
+        var destinationOffset = 0
         for axis in 0..<box.rank {
             sourceOffset += (common.ranges[axis].lowerBound - sourceBox.ranges[axis].lowerBound) * from[axis]
             destinationOffset += (common.ranges[axis].lowerBound - box.ranges[axis].lowerBound) * to[axis]
         }
         let size = source.dtype.byteSize
         StridedCopy.withBuffers(source, &destination) { s, d in
-            StridedCopy.copy(shape: common.shape, elementSize: size, from: s + sourceOffset * size, strides: from,
-                             to: d + destinationOffset * size, strides: to)
+            StridedCopy.copy(
+                shape: common.shape, elementSize: size, from: s + sourceOffset * size, strides: from,
+                to: d + destinationOffset * size, strides: to)
         }
     }
 
@@ -384,30 +436,38 @@ enum BoxCopy {
     static func changed(_ tensor: Tensor, at box: Box, within: Box, from base: Tensor) -> Box? {
         precondition(tensor.shape == box.shape && box.contains(within) && Box.whole(base.shape).contains(box))
         guard tensor.dtype == base.dtype else { return within }
-        let rank = box.rank, size = tensor.dtype.byteSize
+        let rank = box.rank
+        let size = tensor.dtype.byteSize
         if within.ranges.contains(where: { $0.isEmpty }) { return nil }
         guard rank > 0 else {
-            return tensor.withUnsafeRawBytes { t in base.withUnsafeRawBytes { b in
-                guard let pt = t.baseAddress, let pb = b.baseAddress else { return nil }
-                return memcmp(pt, pb, size) == 0 ? nil : within
-            } }
+            return tensor.withUnsafeRawBytes { t in
+                base.withUnsafeRawBytes { b in
+                    guard let pt = t.baseAddress, let pb = b.baseAddress else { return nil }
+                    return memcmp(pt, pb, size) == 0 ? nil : within
+                }
+            }
         }
-        let tensorStrides = Shape.strides(tensor.shape), baseStrides = Shape.strides(base.shape)
+        let tensorStrides = Shape.strides(tensor.shape)
+        let baseStrides = Shape.strides(base.shape)
         let inner = within.ranges[rank - 1]
-        var lower = [Int](repeating: Int.max, count: rank), upper = [Int](repeating: Int.min, count: rank)
+        var lower = [Int](repeating: Int.max, count: rank)
+        var upper = [Int](repeating: Int.min, count: rank)
         var index = within.ranges.map(\.lowerBound)
         tensor.withUnsafeRawBytes { t in
             base.withUnsafeRawBytes { b in
                 guard let pt = t.baseAddress, let pb = b.baseAddress else { return }
                 while true {
-                    var tensorOffset = inner.lowerBound - box.ranges[rank - 1].lowerBound, baseOffset = inner.lowerBound
+                    var tensorOffset = inner.lowerBound - box.ranges[rank - 1].lowerBound
+                    var baseOffset = inner.lowerBound
                     for axis in 0..<(rank - 1) {
                         tensorOffset += (index[axis] - box.ranges[axis].lowerBound) * tensorStrides[axis]
                         baseOffset += index[axis] * baseStrides[axis]
                     }
-                    let row = pt + tensorOffset * size, baseRow = pb + baseOffset * size
+                    let row = pt + tensorOffset * size
+                    let baseRow = pb + baseOffset * size
                     if memcmp(row, baseRow, inner.count * size) != 0 {
-                        var first = 0, last = inner.count - 1
+                        var first = 0
+                        var last = inner.count - 1
                         while memcmp(row + first * size, baseRow + first * size, size) == 0 { first += 1 }
                         while memcmp(row + last * size, baseRow + last * size, size) == 0 { last -= 1 }
                         for axis in 0..<(rank - 1) {
@@ -436,8 +496,11 @@ enum BoxCopy {
     /// The elements of `box` (in the coordinates of the whole tensor) from `tensor`, which holds
     /// the region `holding`. With `steps` (default 1) axis `a` takes `box.ranges[a].count`
     /// elements from `box.ranges[a].lowerBound` on, `steps[a]` apart.
-    static func extract(_ box: Box, from tensor: Tensor, at holding: Box, steps: [Int]? = nil) throws(TensorError) -> Tensor {
-        precondition(box.rank == holding.rank && tensor.shape == holding.shape, "box \(box) outside \(holding)")
+    static func extract(_ box: Box, from tensor: Tensor, at holding: Box, steps: [Int]? = nil)
+        throws(TensorError) -> Tensor
+    {
+        precondition(
+            box.rank == holding.rank && tensor.shape == holding.shape, "box \(box) outside \(holding)")
         let steps = steps ?? [Int](repeating: 1, count: box.rank)
         var lengths: [Int] = []
         var offset = 0
@@ -446,8 +509,9 @@ enum BoxCopy {
         for axis in 0..<box.rank {
             let start = box.ranges[axis].lowerBound - holding.ranges[axis].lowerBound
             let length = box.ranges[axis].count
-            precondition(start >= 0 && (length == 0 || start + (length - 1) * steps[axis] < tensor.shape[axis]),
-                         "box \(box) outside \(holding)")
+            precondition(
+                start >= 0 && (length == 0 || start + (length - 1) * steps[axis] < tensor.shape[axis]),
+                "box \(box) outside \(holding)")
             lengths.append(length)
             offset += start * strides[axis]
             sourceStrides.append(strides[axis] * steps[axis])
@@ -455,8 +519,9 @@ enum BoxCopy {
         var out = try Tensor(uninitialized: tensor.dtype, shape: lengths)
         let size = tensor.dtype.byteSize
         StridedCopy.withBuffers(tensor, &out) { source, destination in
-            StridedCopy.copy(shape: lengths, elementSize: size, from: source + offset * size, strides: sourceStrides,
-                             to: destination, strides: Shape.strides(lengths))
+            StridedCopy.copy(
+                shape: lengths, elementSize: size, from: source + offset * size, strides: sourceStrides,
+                to: destination, strides: Shape.strides(lengths))
         }
         return out
     }
@@ -472,15 +537,17 @@ extension Tensor {
     /// This tensor with the elements of `box` taken from `source`, a tensor of the same shape
     /// and dtype.
     public func replacing(_ box: Box, from source: Tensor) throws(TensorError) -> Tensor {
-        precondition(source.shape == shape && source.dtype == dtype && Box.whole(shape).contains(box),
-                     "replacing \(box) of \(dtype)\(shape) from \(source.dtype)\(source.shape)")
+        precondition(
+            source.shape == shape && source.dtype == dtype && Box.whole(shape).contains(box),
+            "replacing \(box) of \(dtype)\(shape) from \(source.dtype)\(source.shape)")
         var out = self
         let strides = Shape.strides(shape)
         let offset = zip(box.ranges, strides).reduce(0) { $0 + $1.0.lowerBound * $1.1 }
         let size = dtype.byteSize
         StridedCopy.withBuffers(source, &out) { from, to in
-            StridedCopy.copy(shape: box.shape, elementSize: size, from: from + offset * size, strides: strides,
-                             to: to + offset * size, strides: strides)
+            StridedCopy.copy(
+                shape: box.shape, elementSize: size, from: from + offset * size, strides: strides,
+                to: to + offset * size, strides: strides)
         }
         return out
     }

@@ -48,15 +48,24 @@ struct RegionMapping {
             guard let x = args.first ?? nil, let holding = inputs.first ?? nil else { return [] }
             var result: [Tensor?] = []
             for (k, box) in outputs.enumerated() {
-                guard let box else { result.append(nil); continue }
-                let shifted = box.replacing(axis, with: box.ranges[axis].lowerBound + offsets[k]..<box.ranges[axis].upperBound + offsets[k])
-                do { result.append(try BoxCopy.extract(shifted, from: x, at: holding)) } catch { throw fail(error) }
+                guard let box else {
+                    result.append(nil)
+                    continue
+                }
+                let shifted = box.replacing(
+                    axis,
+                    with: box.ranges[axis].lowerBound + offsets[k]..<box.ranges[axis].upperBound + offsets[k])
+                do { result.append(try BoxCopy.extract(shifted, from: x, at: holding)) } catch {
+                    throw fail(error)
+                }
             }
             return result
         case .slice(let steps):
             guard let x = args.first ?? nil, let box = outputs.first ?? nil else { return [] }
             do {
-                return [try BoxCopy.extract(Box.whole(box.shape), from: x, at: Box.whole(x.shape), steps: steps)]
+                return [
+                    try BoxCopy.extract(Box.whole(box.shape), from: x, at: Box.whole(x.shape), steps: steps)
+                ]
             } catch {
                 throw fail(error)
             }
@@ -76,8 +85,10 @@ struct RegionMapping {
 enum RegionRules {
     /// Whole outputs from whole inputs.
     static func whole(_ c: RegionContext, needed: [Box?]) -> RegionMapping {
-        RegionMapping(outputs: needed.enumerated().map { k, box in box == nil ? nil : c.outputShapes[k].map(Box.whole) },
-                      inputs: [], execution: .call)
+        RegionMapping(
+            outputs: needed.enumerated().map { k, box in box == nil ? nil : c.outputShapes[k].map(Box.whole)
+            },
+            inputs: [], execution: .call)
     }
 
     static func map(_ c: RegionContext, needed: [Box?]) -> RegionMapping {
@@ -91,25 +102,31 @@ enum RegionRules {
         for (k, want) in needed.enumerated() {
             guard let want else { continue }
             guard let got = m.outputs[k], let shape = c.outputShapes[k], got.contains(want),
-                  Box.whole(shape).contains(got) else { return false }
+                Box.whole(shape).contains(got)
+            else { return false }
         }
         for (i, box) in m.inputs.enumerated() {
             guard let box else { continue }
-            guard i < c.inputShapes.count, let shape = c.inputShapes[i], Box.whole(shape).contains(box) else { return false }
+            guard i < c.inputShapes.count, let shape = c.inputShapes[i], Box.whole(shape).contains(box) else {
+                return false
+            }
         }
         return true
     }
 
     static let unary: Set<String> = [
-        "Abs", "Neg", "Exp", "Log", "Sqrt", "Reciprocal", "Tanh", "Sigmoid", "Relu", "Erf", "Sin", "Cos", "Tan",
+        "Abs", "Neg", "Exp", "Log", "Sqrt", "Reciprocal", "Tanh", "Sigmoid", "Relu", "Erf", "Sin", "Cos",
+        "Tan",
         "Floor", "Ceil", "Round", "Sign", "IsNaN", "IsInf", "Not", "Softplus", "Softsign", "Elu", "Selu",
-        "LeakyRelu", "HardSigmoid", "HardSwish", "Gelu", "Mish", "ThresholdedRelu", "Celu", "Identity", "Cast",
+        "LeakyRelu", "HardSigmoid", "HardSwish", "Gelu", "Mish", "ThresholdedRelu", "Celu", "Identity",
+        "Cast",
         "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Shrink",
     ]
     /// NumPy-broadcasting ops (from opset 7; earlier binary ops had their own broadcast rules).
     static let broadcasting: Set<String> = [
         "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual",
-        "And", "Or", "Xor", "Where", "Max", "Min", "Sum", "Mean", "Clip", "BitwiseAnd", "BitwiseOr", "BitwiseXor",
+        "And", "Or", "Xor", "Where", "Max", "Min", "Sum", "Mean", "Clip", "BitwiseAnd", "BitwiseOr",
+        "BitwiseXor",
     ]
     static let reshaping: Set<String> = ["Reshape", "Flatten", "Squeeze", "Unsqueeze"]
     static let reductions: Set<String> = [
@@ -126,25 +143,38 @@ enum RegionRules {
         // Other outputs (statistics, masks) fall back to whole tensors.
         guard needed.dropFirst().allSatisfy({ $0 == nil }) else { return nil }
         let op = node.opType
-        func one(_ inputs: [Box?], _ execution: RegionMapping.Execution = .call, output: Box? = nil) -> RegionMapping {
-            RegionMapping(outputs: [output ?? out] + needed.dropFirst().map { _ in nil }, inputs: inputs, execution: execution)
+        func one(_ inputs: [Box?], _ execution: RegionMapping.Execution = .call, output: Box? = nil)
+            -> RegionMapping
+        {
+            RegionMapping(
+                outputs: [output ?? out] + needed.dropFirst().map { _ in nil }, inputs: inputs,
+                execution: execution)
         }
         if unary.contains(op) || (broadcasting.contains(op) && c.opset >= 7) || op == "CastLike" {
             var inputs: [Box?] = []
             for (i, shape) in c.inputShapes.enumerated() {
-                guard let shape else { inputs.append(nil); continue }
-                if op == "CastLike" && i == 1 { inputs.append(nil); continue }
+                guard let shape else {
+                    inputs.append(nil)
+                    continue
+                }
+                if op == "CastLike" && i == 1 {
+                    inputs.append(nil)
+                    continue
+                }
                 guard let box = broadcast(out, outShape, to: shape) else { return nil }
                 inputs.append(box)
             }
             return one(inputs)
         }
-        if op == "MatMul" || internalMatMul { return matMul(c, out, outShape, transposedB: internalMatMul).map { one($0) } }
+        if op == "MatMul" || internalMatMul {
+            return matMul(c, out, outShape, transposedB: internalMatMul).map { one($0) }
+        }
         if op == "Gemm" { return gemm(c, out, outShape).map { one($0) } }
         if op == "LayerNormalization" || op == "RMSNormalization" || op == "Softmax" || op == "LogSoftmax" {
             let flattens = (op == "Softmax" || op == "LogSoftmax") && c.opset < 13
             guard let axis = try? node.int("axis", default: flattens ? 1 : -1),
-                  let a = Shape.normalizeAxis(axis, rank: outShape.count) else { return nil }
+                let a = Shape.normalizeAxis(axis, rank: outShape.count)
+            else { return nil }
             var box = out
             for i in a..<outShape.count { box.ranges[i] = 0..<outShape[i] }
             return one([box] + c.inputShapes.dropFirst().map { _ in nil }, output: box)
@@ -157,20 +187,27 @@ enum RegionRules {
             return one([Box(ranges)])
         }
         if reshaping.contains(op) {
-            guard let inShape = c.inputShapes.first ?? nil, let (output, input) = reshape(out, from: inShape, to: outShape) else { return nil }
+            guard let inShape = c.inputShapes.first ?? nil,
+                let (output, input) = reshape(out, from: inShape, to: outShape)
+            else { return nil }
             return one([input] + c.inputShapes.dropFirst().map { _ in nil }, .reshape, output: output)
         }
         if op == "Gather" {
-            guard let data = c.inputShapes.first ?? nil, c.inputShapes.count == 2, let indices = c.inputShapes[1],
-                  let axisValue = try? node.int("axis", default: 0), let axis = Shape.normalizeAxis(axisValue, rank: data.count),
-                  outShape.count == data.count - 1 + indices.count
+            guard let data = c.inputShapes.first ?? nil, c.inputShapes.count == 2,
+                let indices = c.inputShapes[1],
+                let axisValue = try? node.int("axis", default: 0),
+                let axis = Shape.normalizeAxis(axisValue, rank: data.count),
+                outShape.count == data.count - 1 + indices.count
             else { return nil }
             let r = indices.count
-            let dataBox = Box(Array(out.ranges[..<axis]) + [0..<data[axis]] + Array(out.ranges[(axis + r)...]))
+            let dataBox = Box(
+                Array(out.ranges[..<axis]) + [0..<data[axis]] + Array(out.ranges[(axis + r)...]))
             return one([dataBox, Box(Array(out.ranges[axis..<(axis + r)]))])
         }
         if op == "Concat" {
-            guard let axisValue = try? node.int("axis"), let axis = Shape.normalizeAxis(axisValue, rank: outShape.count) else { return nil }
+            guard let axisValue = try? node.int("axis"),
+                let axis = Shape.normalizeAxis(axisValue, rank: outShape.count)
+            else { return nil }
             let box = out.replacing(axis, with: 0..<outShape[axis])
             var inputs: [Box?] = []
             for shape in c.inputShapes {
@@ -180,13 +217,17 @@ enum RegionRules {
             return one(inputs, output: box)
         }
         if op == "Expand" {
-            guard let shape = c.inputShapes.first ?? nil, let box = broadcast(out, outShape, to: shape) else { return nil }
+            guard let shape = c.inputShapes.first ?? nil, let box = broadcast(out, outShape, to: shape) else {
+                return nil
+            }
             return one([box, nil], .expand)
         }
         if reductions.contains(op) {
             // With keepdims the reduced axes are the ones of size 1 in the output; the rule
             // needs no attribute: an axis of size 1 on both sides reads the same either way.
-            guard let inShape = c.inputShapes.first ?? nil, inShape.count == outShape.count else { return nil }
+            guard let inShape = c.inputShapes.first ?? nil, inShape.count == outShape.count else {
+                return nil
+            }
             var ranges: [Swift.Range<Int>] = []
             for (a, size) in inShape.enumerated() {
                 if size == outShape[a] {
@@ -221,14 +262,16 @@ enum RegionRules {
         let op = node.opType
         if op == "Split" {
             guard let d = changed.first ?? nil, changed.dropFirst().allSatisfy({ $0 == nil }),
-                  let inShape = c.inputShapes.first ?? nil, let axisValue = try? node.int("axis", default: 0),
-                  let axis = Shape.normalizeAxis(axisValue, rank: inShape.count) else { return nil }
+                let inShape = c.inputShapes.first ?? nil, let axisValue = try? node.int("axis", default: 0),
+                let axis = Shape.normalizeAxis(axisValue, rank: inShape.count)
+            else { return nil }
             var offset = 0
             var result: [Box?] = []
             for shape in c.outputShapes {
                 guard let shape, shape.count == inShape.count else { return nil }
                 let r = d.ranges[axis]
-                let lower = Swift.max(r.lowerBound, offset) - offset, upper = Swift.min(r.upperBound, offset + shape[axis]) - offset
+                let lower = Swift.max(r.lowerBound, offset) - offset
+                let upper = Swift.min(r.upperBound, offset + shape[axis]) - offset
                 result.append(lower < upper ? d.replacing(axis, with: lower..<upper) : nil)
                 offset += shape[axis]
             }
@@ -244,28 +287,40 @@ enum RegionRules {
             for case let box? in boxes { result = result.map { $0.union(box) } ?? box }
             return result
         }
-        if unary.contains(op) || (broadcasting.contains(op) && c.opset >= 7) || op == "CastLike" || op == "Expand" {
+        if unary.contains(op) || (broadcasting.contains(op) && c.opset >= 7) || op == "CastLike"
+            || op == "Expand"
+        {
             var boxes: [Box?] = []
             for (i, d) in changed.enumerated() {
                 guard let d else { continue }
                 if (op == "CastLike" || op == "Expand") && i == 1 { return nil }
-                guard let shape = c.inputShapes[i], let box = spread(d, from: shape, to: outShape) else { return nil }
+                guard let shape = c.inputShapes[i], let box = spread(d, from: shape, to: outShape) else {
+                    return nil
+                }
                 boxes.append(box)
             }
             return one(union(boxes))
         }
         if op == "MatMul" || internalMatMul {
-            guard c.inputShapes.count == 2, let a = c.inputShapes[0], let b = c.inputShapes[1], a.count >= 2, b.count >= 2,
-                  outShape.count >= 2 else { return nil }
+            guard c.inputShapes.count == 2, let a = c.inputShapes[0], let b = c.inputShapes[1], a.count >= 2,
+                b.count >= 2,
+                outShape.count >= 2
+            else { return nil }
             let r = outShape.count
             let batchShape = Array(outShape[..<(r - 2)])
             var boxes: [Box?] = []
             if let d = changed[0] {
-                guard let batch = spread(Box(Array(d.ranges.dropLast(2))), from: Array(a.dropLast(2)), to: batchShape) else { return nil }
+                guard
+                    let batch = spread(
+                        Box(Array(d.ranges.dropLast(2))), from: Array(a.dropLast(2)), to: batchShape)
+                else { return nil }
                 boxes.append(Box(batch.ranges + [d.ranges[d.rank - 2], 0..<outShape[r - 1]]))
             }
             if let d = changed[1] {
-                guard let batch = spread(Box(Array(d.ranges.dropLast(2))), from: Array(b.dropLast(2)), to: batchShape) else { return nil }
+                guard
+                    let batch = spread(
+                        Box(Array(d.ranges.dropLast(2))), from: Array(b.dropLast(2)), to: batchShape)
+                else { return nil }
                 let columns = internalMatMul ? d.ranges[d.rank - 2] : d.ranges[d.rank - 1]
                 boxes.append(Box(batch.ranges + [0..<outShape[r - 2], columns]))
             }
@@ -273,14 +328,19 @@ enum RegionRules {
         }
         if op == "Gemm" {
             guard outShape.count == 2, let transA = try? node.int("transA", default: 0),
-                  let transB = try? node.int("transB", default: 0) else { return nil }
+                let transB = try? node.int("transB", default: 0)
+            else { return nil }
             var boxes: [Box?] = []
-            if let d = changed[0], d.rank == 2 { boxes.append(Box([transA != 0 ? d.ranges[1] : d.ranges[0], 0..<outShape[1]])) }
+            if let d = changed[0], d.rank == 2 {
+                boxes.append(Box([transA != 0 ? d.ranges[1] : d.ranges[0], 0..<outShape[1]]))
+            }
             if changed.count > 1, let d = changed[1], d.rank == 2 {
                 boxes.append(Box([0..<outShape[0], transB != 0 ? d.ranges[0] : d.ranges[1]]))
             }
             if changed.count > 2, let d = changed[2] {
-                guard let shape = c.inputShapes[2], let box = spread(d, from: shape, to: outShape) else { return nil }
+                guard let shape = c.inputShapes[2], let box = spread(d, from: shape, to: outShape) else {
+                    return nil
+                }
                 boxes.append(box)
             }
             return one(union(boxes))
@@ -288,8 +348,9 @@ enum RegionRules {
         if op == "LayerNormalization" || op == "RMSNormalization" || op == "Softmax" || op == "LogSoftmax" {
             let flattens = (op == "Softmax" || op == "LogSoftmax") && c.opset < 13
             guard let d = changed[0], changed.dropFirst().allSatisfy({ $0 == nil }),
-                  let axis = try? node.int("axis", default: flattens ? 1 : -1),
-                  let a = Shape.normalizeAxis(axis, rank: outShape.count), d.rank == outShape.count else { return nil }
+                let axis = try? node.int("axis", default: flattens ? 1 : -1),
+                let a = Shape.normalizeAxis(axis, rank: outShape.count), d.rank == outShape.count
+            else { return nil }
             var box = d
             for i in a..<outShape.count { box.ranges[i] = 0..<outShape[i] }
             return one(box)
@@ -301,26 +362,36 @@ enum RegionRules {
             return one(Box(perm.map { d.ranges[$0] }))
         }
         if reshaping.contains(op) {
-            guard let d = changed[0], changed.dropFirst().allSatisfy({ $0 == nil }), let inShape = c.inputShapes[0],
-                  let mapped = reshape(d, from: outShape, to: inShape) else { return nil }
+            guard let d = changed[0], changed.dropFirst().allSatisfy({ $0 == nil }),
+                let inShape = c.inputShapes[0],
+                let mapped = reshape(d, from: outShape, to: inShape)
+            else { return nil }
             return one(mapped.input)
         }
         if op == "Gather" {
             guard let data = c.inputShapes[0], c.inputShapes.count == 2, let indices = c.inputShapes[1],
-                  let axisValue = try? node.int("axis", default: 0), let axis = Shape.normalizeAxis(axisValue, rank: data.count),
-                  outShape.count == data.count - 1 + indices.count else { return nil }
+                let axisValue = try? node.int("axis", default: 0),
+                let axis = Shape.normalizeAxis(axisValue, rank: data.count),
+                outShape.count == data.count - 1 + indices.count
+            else { return nil }
             let r = indices.count
             var boxes: [Box?] = []
             if let d = changed[0] {
-                boxes.append(Box(Array(d.ranges[..<axis]) + outShape[axis..<(axis + r)].map { 0..<$0 } + Array(d.ranges[(axis + 1)...])))
+                boxes.append(
+                    Box(
+                        Array(d.ranges[..<axis]) + outShape[axis..<(axis + r)].map { 0..<$0 }
+                            + Array(d.ranges[(axis + 1)...])))
             }
             if let d = changed[1] {
-                boxes.append(Box(outShape[..<axis].map { 0..<$0 } + d.ranges + outShape[(axis + r)...].map { 0..<$0 }))
+                boxes.append(
+                    Box(outShape[..<axis].map { 0..<$0 } + d.ranges + outShape[(axis + r)...].map { 0..<$0 }))
             }
             return one(union(boxes))
         }
         if op == "Concat" {
-            guard let axisValue = try? node.int("axis"), let axis = Shape.normalizeAxis(axisValue, rank: outShape.count) else { return nil }
+            guard let axisValue = try? node.int("axis"),
+                let axis = Shape.normalizeAxis(axisValue, rank: outShape.count)
+            else { return nil }
             var offset = 0
             var boxes: [Box?] = []
             for (i, shape) in c.inputShapes.enumerated() {
@@ -334,23 +405,35 @@ enum RegionRules {
             return one(union(boxes))
         }
         if reductions.contains(op) {
-            guard let d = changed[0], changed.dropFirst().allSatisfy({ $0 == nil }), let inShape = c.inputShapes[0],
-                  inShape.count == outShape.count else { return nil }
+            guard let d = changed[0], changed.dropFirst().allSatisfy({ $0 == nil }),
+                let inShape = c.inputShapes[0],
+                inShape.count == outShape.count
+            else { return nil }
             var ranges: [Swift.Range<Int>] = []
             for (a, size) in inShape.enumerated() {
-                if size == outShape[a] { ranges.append(d.ranges[a]) } else if outShape[a] == 1 { ranges.append(0..<1) } else { return nil }
+                if size == outShape[a] {
+                    ranges.append(d.ranges[a])
+                } else if outShape[a] == 1 {
+                    ranges.append(0..<1)
+                } else {
+                    return nil
+                }
             }
             return one(Box(ranges))
         }
         if op == "Slice" {
             guard let d = changed[0], changed.dropFirst().allSatisfy({ $0 == nil }),
-                  let mapping = slice(c, Box.whole(outShape), outShape) else { return nil }
+                let mapping = slice(c, Box.whole(outShape), outShape)
+            else { return nil }
             // Output index o of an axis reads input index begin + o·step.
             var ranges: [Swift.Range<Int>] = []
             for axis in 0..<outShape.count {
-                let begin = mapping.input.ranges[axis].lowerBound, step = mapping.steps[axis], r = d.ranges[axis]
+                let begin = mapping.input.ranges[axis].lowerBound
+                let step = mapping.steps[axis]
+                let r = d.ranges[axis]
                 let first = Swift.max(0, (r.lowerBound - begin + step - 1) / step)
-                let last = Swift.min(outShape[axis] - 1, r.upperBound - 1 >= begin ? (r.upperBound - 1 - begin) / step : -1)
+                let last = Swift.min(
+                    outShape[axis] - 1, r.upperBound - 1 >= begin ? (r.upperBound - 1 - begin) / step : -1)
                 guard first <= last else { return one(nil) }
                 ranges.append(first..<(last + 1))
             }
@@ -399,26 +482,34 @@ enum RegionRules {
     // A (…, m, k) · B (…, k, n), B stored (…, n, k) when transposed: rows of the output read
     // rows of A, columns read columns of B.
     static func matMul(_ c: RegionContext, _ out: Box, _ outShape: [Int], transposedB: Bool) -> [Box?]? {
-        guard c.inputShapes.count == 2, let a = c.inputShapes[0], let b = c.inputShapes[1], a.count >= 2, b.count >= 2,
-              outShape.count >= 2 else { return nil }
+        guard c.inputShapes.count == 2, let a = c.inputShapes[0], let b = c.inputShapes[1], a.count >= 2,
+            b.count >= 2,
+            outShape.count >= 2
+        else { return nil }
         let r = outShape.count
         let batch = Box(Array(out.ranges[..<(r - 2)]))
         let batchShape = Array(outShape[..<(r - 2)])
         guard let batchA = broadcast(batch, batchShape, to: Array(a.dropLast(2))),
-              let batchB = broadcast(batch, batchShape, to: Array(b.dropLast(2))) else { return nil }
-        let rows = out.ranges[r - 2], columns = out.ranges[r - 1]
+            let batchB = broadcast(batch, batchShape, to: Array(b.dropLast(2)))
+        else { return nil }
+        let rows = out.ranges[r - 2]
+        let columns = out.ranges[r - 1]
         let boxA = Box(batchA.ranges + [rows, 0..<a[a.count - 1]])
-        let boxB = Box(batchB.ranges + (transposedB ? [columns, 0..<b[b.count - 1]] : [0..<b[b.count - 2], columns]))
+        let boxB = Box(
+            batchB.ranges + (transposedB ? [columns, 0..<b[b.count - 1]] : [0..<b[b.count - 2], columns]))
         return [boxA, boxB]
     }
 
     // Y (m, n) = A' (m, k) · B' (k, n) + C, A' and B' transposed by transA/transB.
     static func gemm(_ c: RegionContext, _ out: Box, _ outShape: [Int]) -> [Box?]? {
-        guard c.inputShapes.count >= 2, let a = c.inputShapes[0], let b = c.inputShapes[1], a.count == 2, b.count == 2,
-              outShape.count == 2,
-              let transA = try? c.node.int("transA", default: 0), let transB = try? c.node.int("transB", default: 0)
+        guard c.inputShapes.count >= 2, let a = c.inputShapes[0], let b = c.inputShapes[1], a.count == 2,
+            b.count == 2,
+            outShape.count == 2,
+            let transA = try? c.node.int("transA", default: 0),
+            let transB = try? c.node.int("transB", default: 0)
         else { return nil }
-        let rows = out.ranges[0], columns = out.ranges[1]
+        let rows = out.ranges[0]
+        let columns = out.ranges[1]
         var boxes: [Box?] = [
             Box(transA != 0 ? [0..<a[0], rows] : [rows, 0..<a[1]]),
             Box(transB != 0 ? [columns, 0..<b[1]] : [0..<b[0], columns]),
@@ -434,7 +525,8 @@ enum RegionRules {
     // is their union, and each output is cut from it.
     static func split(_ c: RegionContext, _ needed: [Box?]) -> RegionMapping? {
         guard let inShape = c.inputShapes.first ?? nil, let axisValue = try? c.node.int("axis", default: 0),
-              let axis = Shape.normalizeAxis(axisValue, rank: inShape.count) else { return nil }
+            let axis = Shape.normalizeAxis(axisValue, rank: inShape.count)
+        else { return nil }
         var offsets: [Int] = []
         var offset = 0
         for shape in c.outputShapes {
@@ -447,29 +539,38 @@ enum RegionRules {
         for (k, box) in needed.enumerated() {
             guard let box else { continue }
             let range = box.ranges[axis]
-            let mapped = box.replacing(axis, with: range.lowerBound + offsets[k]..<range.upperBound + offsets[k])
+            let mapped = box.replacing(
+                axis, with: range.lowerBound + offsets[k]..<range.upperBound + offsets[k])
             input = input.map { $0.union(mapped) } ?? mapped
         }
         guard let input else { return nil }
         var outputs: [Box?] = []
         for (k, box) in needed.enumerated() {
-            guard box != nil, let shape = c.outputShapes[k] else { outputs.append(nil); continue }
+            guard box != nil, let shape = c.outputShapes[k] else {
+                outputs.append(nil)
+                continue
+            }
             let range = input.ranges[axis]
             let lower = Swift.max(range.lowerBound, offsets[k]) - offsets[k]
             let upper = Swift.min(range.upperBound, offsets[k] + shape[axis]) - offsets[k]
             outputs.append(input.replacing(axis, with: lower..<upper))
         }
-        return RegionMapping(outputs: outputs, inputs: [input] + c.inputShapes.dropFirst().map { _ in nil },
-                             execution: .split(axis: axis, offsets: offsets))
+        return RegionMapping(
+            outputs: outputs, inputs: [input] + c.inputShapes.dropFirst().map { _ in nil },
+            execution: .split(axis: axis, offsets: offsets))
     }
 
     // Slice with positive steps: output index o of an axis reads input index start + o·step.
     static func slice(_ c: RegionContext, _ out: Box, _ outShape: [Int]) -> (input: Box, steps: [Int])? {
         guard let inShape = c.inputShapes.first ?? nil, inShape.count == outShape.count else { return nil }
-        let starts: [Int], ends: [Int], axes: [Int]?, stepValues: [Int]?
+        let starts: [Int]
+        let ends: [Int]
+        let axes: [Int]?
+        let stepValues: [Int]?
         if c.opset >= 10 {
             guard let s = c.constant(1).flatMap({ try? $0.intValues() }),
-                  let e = c.constant(2).flatMap({ try? $0.intValues() }) else { return nil }
+                let e = c.constant(2).flatMap({ try? $0.intValues() })
+            else { return nil }
             starts = s
             ends = e
             if c.inputShapes.count > 3, c.inputShapes[3] != nil {
@@ -493,14 +594,17 @@ enum RegionRules {
         }
         let axisList = axes ?? Array(0..<starts.count)
         guard ends.count == starts.count, axisList.count == starts.count,
-              stepValues.map({ $0.count == starts.count }) ?? true else { return nil }
+            stepValues.map({ $0.count == starts.count }) ?? true
+        else { return nil }
         var begin = [Int](repeating: 0, count: inShape.count)
         var steps = [Int](repeating: 1, count: inShape.count)
         for (i, axisValue) in axisList.enumerated() {
             guard let axis = Shape.normalizeAxis(axisValue, rank: inShape.count) else { return nil }
-            let size = inShape[axis], step = stepValues?[i] ?? 1
+            let size = inShape[axis]
+            let step = stepValues?[i] ?? 1
             guard step > 0 else { return nil }
-            var start = starts[i], end = ends[i]
+            var start = starts[i]
+            var end = ends[i]
             if start < 0 { start = start > Int.min / 2 ? start + size : 0 }
             if end < 0 { end = end > Int.min / 2 ? end + size : 0 }
             start = Swift.min(Swift.max(start, 0), size)
@@ -510,7 +614,8 @@ enum RegionRules {
             begin[axis] = start
             steps[axis] = step
         }
-        for axis in 0..<inShape.count where !axisList.contains(where: { Shape.normalizeAxis($0, rank: inShape.count) == axis }) {
+        for axis in 0..<inShape.count
+        where !axisList.contains(where: { Shape.normalizeAxis($0, rank: inShape.count) == axis }) {
             guard inShape[axis] == outShape[axis] else { return nil }
         }
         var ranges: [Swift.Range<Int>] = []
@@ -525,14 +630,25 @@ enum RegionRules {
     // Reshape: axes group into runs with equal element counts on both sides; within a group the
     // needed box becomes a range of flat indices, widened until it is a box on both sides.
     static func reshape(_ out: Box, from inShape: [Int], to outShape: [Int]) -> (output: Box, input: Box)? {
-        guard !inShape.contains(0), !outShape.contains(0), inShape.reduce(1, *) == outShape.reduce(1, *) else { return nil }
-        var inputRanges: [Swift.Range<Int>] = [], outputRanges: [Swift.Range<Int>] = []
-        var i = 0, j = 0
+        guard !inShape.contains(0), !outShape.contains(0), inShape.reduce(1, *) == outShape.reduce(1, *)
+        else { return nil }
+        var inputRanges: [Swift.Range<Int>] = []
+        var outputRanges: [Swift.Range<Int>] = []
+        var i = 0
+        var j = 0
         while i < inShape.count || j < outShape.count {
-            let i0 = i, j0 = j
-            var pi = 1, pj = 1
-            if i < inShape.count { pi = inShape[i]; i += 1 }
-            if j < outShape.count { pj = outShape[j]; j += 1 }
+            let i0 = i
+            let j0 = j
+            var pi = 1
+            var pj = 1
+            if i < inShape.count {
+                pi = inShape[i]
+                i += 1
+            }
+            if j < outShape.count {
+                pj = outShape[j]
+                j += 1
+            }
             while pi != pj {
                 if pi < pj {
                     guard i < inShape.count else { return nil }
@@ -544,7 +660,8 @@ enum RegionRules {
                     j += 1
                 }
             }
-            let inSizes = Array(inShape[i0..<i]), outSizes = Array(outShape[j0..<j])
+            let inSizes = Array(inShape[i0..<i])
+            let outSizes = Array(outShape[j0..<j])
             var range = flatBounds(Array(out.ranges[j0..<j]), outSizes)
             while true {
                 let widened = flatBox(range, outSizes).flat
@@ -560,7 +677,8 @@ enum RegionRules {
 
     /// The flat (row-major) indices from the first to the last element of a box over `sizes`.
     static func flatBounds(_ ranges: [Swift.Range<Int>], _ sizes: [Int]) -> Swift.Range<Int> {
-        var lower = 0, upper = 0
+        var lower = 0
+        var upper = 0
         for (r, size) in zip(ranges, sizes) {
             lower = lower * size + r.lowerBound
             upper = upper * size + (r.upperBound - 1)
@@ -570,7 +688,9 @@ enum RegionRules {
 
     /// The smallest box over `sizes` whose elements are a contiguous flat range holding `range`
     /// (single indices on leading axes, a range on one axis, whole trailing axes), and that range.
-    static func flatBox(_ range: Swift.Range<Int>, _ sizes: [Int]) -> (box: [Swift.Range<Int>], flat: Swift.Range<Int>) {
+    static func flatBox(_ range: Swift.Range<Int>, _ sizes: [Int]) -> (
+        box: [Swift.Range<Int>], flat: Swift.Range<Int>
+    ) {
         guard !sizes.isEmpty else { return ([], 0..<1) }
         var suffix = 1
         for m in stride(from: sizes.count - 1, through: 0, by: -1) {

@@ -38,7 +38,8 @@ public struct Heatmap: Sendable {
 
     /// Colour stops of the diverging scale (ColorBrewer RdBu, blue for negative).
     static let stops: [(Double, (Double, Double, Double))] = [
-        (-1, (33, 102, 172)), (-0.5, (146, 197, 222)), (0, (247, 247, 247)), (0.5, (244, 165, 130)), (1, (178, 24, 43)),
+        (-1, (33, 102, 172)), (-0.5, (146, 197, 222)), (0, (247, 247, 247)), (0.5, (244, 165, 130)),
+        (1, (178, 24, 43)),
     ]
 
     /// The colour of `t` in [-1, 1] as `#rrggbb`.
@@ -46,7 +47,8 @@ public struct Heatmap: Sendable {
         let t = Swift.max(-1, Swift.min(1, t))
         var i = 0
         while i < stops.count - 2 && t > stops[i + 1].0 { i += 1 }
-        let (t0, c0) = stops[i], (t1, c1) = stops[i + 1]
+        let (t0, c0) = stops[i]
+        let (t1, c1) = stops[i + 1]
         let f = (t - t0) / (t1 - t0)
         let channels = [c0.0 + (c1.0 - c0.0) * f, c0.1 + (c1.1 - c0.1) * f, c0.2 + (c1.2 - c0.2) * f]
         return "#" + channels.map { String(format: "%02x", Int($0.rounded())) }.joined()
@@ -100,88 +102,107 @@ public struct Heatmap: Sendable {
     }
 
     public var svg: String {
-        let n = columns.count, m = rows.count
+        let n = columns.count
+        let m = rows.count
         let cellWidth = n <= 40 ? 30.0 : Swift.max(6, 1000 / Double(Swift.max(n, 1)))
         let cellHeight = m <= 40 ? 22.0 : Swift.max(5, 700 / Double(Swift.max(m, 1)))
         let rowLabels = rows.map { Self.shorten($0, 44) }
         let labelWidth = Double(rowLabels.map(\.count).max() ?? 4) * 6.6 + 16
-        let left = Swift.max(labelWidth, 60) + 22, top = 70.0
-        let gridWidth = cellWidth * Double(n), gridHeight = cellHeight * Double(m)
+        let left = Swift.max(labelWidth, 60) + 22
+        let top = 70.0
+        let gridWidth = cellWidth * Double(n)
+        let gridHeight = cellHeight * Double(m)
         let labels = columnLabels?.map { Self.visible(Self.shorten($0, 14)) }
         let subLabels = columnSubLabels?.map { $0.map { Self.visible(Self.shorten($0, 14)) } }
         let labelLengths = (labels ?? []).enumerated().map { c, label in
-            label.count + ((subLabels?.indices.contains(c) ?? false) ? (subLabels?[c]?.count).map { $0 + 3 } ?? 0 : 0)
+            label.count
+                + ((subLabels?.indices.contains(c) ?? false) ? (subLabels?[c]?.count).map { $0 + 3 } ?? 0 : 0)
         }
         let labelDepth = labels == nil ? 0 : 16 + Double(labelLengths.max() ?? 0) * 6.2 * 0.87
         let bottom = top + gridHeight + 20 + labelDepth + 24
         let barX = left + gridWidth + 24
-        let titleWidth = 12 + Double(title.count) * 9.6, subtitleWidth = 12 + Double(subtitle.count) * 6.6
+        let titleWidth = 12 + Double(title.count) * 9.6
+        let subtitleWidth = 12 + Double(subtitle.count) * 6.6
         let width = Swift.max(barX + 90, 480, titleWidth, subtitleWidth)
         let height = Swift.max(bottom, top + 160)
         let limit = Self.scaleLimit(values)
         let showNumbers = cellWidth >= 28 && cellHeight >= 18
 
         var s = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
-        viewBox="0 0 \(Int(width)) \(Int(height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">
-        <defs><pattern id="missing" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">\
-        <rect width="6" height="6" fill="#e8e8e8"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b0b0b0" stroke-width="2"/></pattern></defs>
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="12" y="24" font-size="16" font-weight="bold">\(Self.escape(title))</text>
-        <text x="12" y="44" font-size="12" fill="#444">\(Self.escape(subtitle))</text>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
+            viewBox="0 0 \(Int(width)) \(Int(height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">
+            <defs><pattern id="missing" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">\
+            <rect width="6" height="6" fill="#e8e8e8"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b0b0b0" stroke-width="2"/></pattern></defs>
+            <rect width="100%" height="100%" fill="white"/>
+            <text x="12" y="24" font-size="16" font-weight="bold">\(Self.escape(title))</text>
+            <text x="12" y="44" font-size="12" fill="#444">\(Self.escape(subtitle))</text>
 
-        """
+            """
         // Cells.
         for (r, row) in values.enumerated() {
             for (c, value) in row.enumerated() {
-                let x = left + Double(c) * cellWidth, y = top + Double(r) * cellHeight
+                let x = left + Double(c) * cellWidth
+                let y = top + Double(r) * cellHeight
                 let fill = value.map { $0.isFinite ? Self.colour($0 / limit) : "#9a9a9a" } ?? "url(#missing)"
                 let tip = r < tooltips.count && c < tooltips[r].count ? tooltips[r][c] : ""
-                s += "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(cellWidth))\" height=\"\(f(cellHeight))\" fill=\"\(fill)\">"
+                s +=
+                    "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(cellWidth))\" height=\"\(f(cellHeight))\" fill=\"\(fill)\">"
                 s += "<title>\(Self.escape(tip))</title></rect>\n"
                 if showNumbers, let value, value.isFinite {
                     let ink = abs(value / limit) > 0.6 ? "white" : "#222"
-                    s += "<text x=\"\(f(x + cellWidth / 2))\" y=\"\(f(y + cellHeight / 2 + 3))\" font-size=\"8.5\" "
+                    s +=
+                        "<text x=\"\(f(x + cellWidth / 2))\" y=\"\(f(y + cellHeight / 2 + 3))\" font-size=\"8.5\" "
                         + "text-anchor=\"middle\" fill=\"\(ink)\" pointer-events=\"none\">\(String(format: "%.2f", value))</text>\n"
                 }
             }
         }
-        s += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(gridWidth))\" height=\"\(f(gridHeight))\" fill=\"none\" stroke=\"#666\" stroke-width=\"0.8\"/>\n"
+        s +=
+            "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(gridWidth))\" height=\"\(f(gridHeight))\" fill=\"none\" stroke=\"#666\" stroke-width=\"0.8\"/>\n"
         // Row labels, and one every k rows when rows are thin.
         let rowEvery = Swift.max(1, Int((11 / cellHeight).rounded(.up)))
         for (r, label) in rowLabels.enumerated() where r % rowEvery == 0 {
             let y = top + (Double(r) + 0.5) * cellHeight + 4
-            s += "<text x=\"\(f(left - 6))\" y=\"\(f(y))\" font-size=\"11\" text-anchor=\"end\">\(Self.escape(label))</text>\n"
+            s +=
+                "<text x=\"\(f(left - 6))\" y=\"\(f(y))\" font-size=\"11\" text-anchor=\"end\">\(Self.escape(label))</text>\n"
         }
         // Column indices and tokens.
         let columnEvery = Swift.max(1, Int((16 / cellWidth).rounded(.up)))
         for (c, position) in columns.enumerated() where c % columnEvery == 0 {
             let x = left + (Double(c) + 0.5) * cellWidth
-            s += "<text x=\"\(f(x))\" y=\"\(f(top + gridHeight + 14))\" font-size=\"10\" text-anchor=\"middle\">\(position)</text>\n"
+            s +=
+                "<text x=\"\(f(x))\" y=\"\(f(top + gridHeight + 14))\" font-size=\"10\" text-anchor=\"middle\">\(position)</text>\n"
             if let labels, c < labels.count {
                 // The clean token, then (in red) the corrupted one where it differs.
                 var text = Self.escape(labels[c])
                 if let sub = subLabels, c < sub.count, let other = sub[c] {
                     text += "<tspan fill=\"#b2182b\"> → \(Self.escape(other))</tspan>"
                 }
-                s += "<text transform=\"translate(\(f(x + 3)),\(f(top + gridHeight + 26))) rotate(-60)\" font-size=\"11\" "
+                s +=
+                    "<text transform=\"translate(\(f(x + 3)),\(f(top + gridHeight + 26))) rotate(-60)\" font-size=\"11\" "
                     + "text-anchor=\"end\">\(text)</text>\n"
             }
         }
-        s += "<text x=\"\(f(left + gridWidth / 2))\" y=\"\(f(bottom - 6))\" font-size=\"12\" text-anchor=\"middle\">position</text>\n"
-        s += "<text transform=\"translate(14,\(f(top + gridHeight / 2))) rotate(-90)\" font-size=\"12\" text-anchor=\"middle\">target</text>\n"
+        s +=
+            "<text x=\"\(f(left + gridWidth / 2))\" y=\"\(f(bottom - 6))\" font-size=\"12\" text-anchor=\"middle\">position</text>\n"
+        s +=
+            "<text transform=\"translate(14,\(f(top + gridHeight / 2))) rotate(-90)\" font-size=\"12\" text-anchor=\"middle\">target</text>\n"
         // Colour bar: +limit at the top, −limit at the bottom.
-        let barHeight = Swift.max(gridHeight, 120), segments = 40
+        let barHeight = Swift.max(gridHeight, 120)
+        let segments = 40
         for i in 0..<segments {
             let t = 1 - (Double(i) + 0.5) / Double(segments) * 2
-            s += "<rect x=\"\(f(barX))\" y=\"\(f(top + Double(i) * barHeight / Double(segments)))\" width=\"14\" "
+            s +=
+                "<rect x=\"\(f(barX))\" y=\"\(f(top + Double(i) * barHeight / Double(segments)))\" width=\"14\" "
                 + "height=\"\(f(barHeight / Double(segments) + 0.5))\" fill=\"\(Self.colour(t))\"/>\n"
         }
-        s += "<rect x=\"\(f(barX))\" y=\"\(f(top))\" width=\"14\" height=\"\(f(barHeight))\" fill=\"none\" stroke=\"#666\" stroke-width=\"0.8\"/>\n"
+        s +=
+            "<rect x=\"\(f(barX))\" y=\"\(f(top))\" width=\"14\" height=\"\(f(barHeight))\" fill=\"none\" stroke=\"#666\" stroke-width=\"0.8\"/>\n"
         for tick in [1.0, 0.5, 0, -0.5, -1] {
             let y = top + (1 - tick) / 2 * barHeight
-            s += "<line x1=\"\(f(barX + 14))\" y1=\"\(f(y))\" x2=\"\(f(barX + 18))\" y2=\"\(f(y))\" stroke=\"#666\"/>"
-            s += "<text x=\"\(f(barX + 21))\" y=\"\(f(y + 4))\" font-size=\"10\">\(Self.number(tick * limit))</text>\n"
+            s +=
+                "<line x1=\"\(f(barX + 14))\" y1=\"\(f(y))\" x2=\"\(f(barX + 18))\" y2=\"\(f(y))\" stroke=\"#666\"/>"
+            s +=
+                "<text x=\"\(f(barX + 21))\" y=\"\(f(y + 4))\" font-size=\"10\">\(Self.number(tick * limit))</text>\n"
         }
         s += "<text x=\"\(f(barX))\" y=\"\(f(top - 8))\" font-size=\"11\">\(Self.escape(scaleLabel))</text>\n"
         s += "</svg>\n"

@@ -16,7 +16,9 @@ public enum SweepPositions: Sendable, Equatable, CustomStringConvertible {
         var list: [Int] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard let i = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                throw .input("--positions '\(text)': expected all or comma-separated integers, '\(part)' is not an integer")
+                throw .input(
+                    "--positions '\(text)': expected all or comma-separated integers, '\(part)' is not an integer"
+                )
             }
             list.append(i)
         }
@@ -51,7 +53,8 @@ public struct SweepRequest: Sendable {
     public var restrictRegions: Bool
 
     public init(
-        clean: [String: Tensor], corrupt: [String: Tensor], targets: [String], positions: SweepPositions = .all,
+        clean: [String: Tensor], corrupt: [String: Tensor], targets: [String],
+        positions: SweepPositions = .all,
         axis: Int = 1, metric: SweepMetric, metricOutput: String? = nil, restrictRegions: Bool = true
     ) {
         self.clean = clean
@@ -139,13 +142,18 @@ public final class Sweep {
         outputValue = output
         if let declared = graph.values[output.index].shape {
             guard declared.count == 3 else {
-                throw .input("--metric-output '\(outputName)' is not logits-shaped: declared rank \(declared.count), expected [batch, position, vocabulary]")
+                throw .input(
+                    "--metric-output '\(outputName)' is not logits-shaped: declared rank \(declared.count), expected [batch, position, vocabulary]"
+                )
             }
-            if case .known(let vocabulary) = declared[2] { try Self.checkTokens(request.metric, vocabulary: vocabulary) }
+            if case .known(let vocabulary) = declared[2] {
+                try Self.checkTokens(request.metric, vocabulary: vocabulary)
+            }
         }
         guard !request.targets.isEmpty else { throw .input("--target: give at least one target") }
         let resolver = TargetResolver(graph: graph)
-        var names: [String] = [], values: [ValueID] = []
+        var names: [String] = []
+        var values: [ValueID] = []
         for target in request.targets {
             let matched: [ValueID]
             do {
@@ -156,15 +164,22 @@ public final class Sweep {
             let isGlob = Glob(target).hasWildcards
             for value in matched where !values.contains(value) {
                 values.append(value)
-                names.append(isGlob ? Self.nodeName(of: value, in: graph) ?? graph.values[value.index].name : target)
+                names.append(
+                    isGlob ? Self.nodeName(of: value, in: graph) ?? graph.values[value.index].name : target)
             }
         }
         self.values = values
         self.targets = names
-        if case .list(let list) = request.positions, list.isEmpty { throw .input("--positions: give at least one position") }
+        if case .list(let list) = request.positions, list.isEmpty {
+            throw .input("--positions: give at least one position")
+        }
         for (name, value) in zip(names, values) {
-            if let declared = graph.values[value.index].shape, Shape.normalizeAxis(request.axis, rank: declared.count) == nil {
-                throw .input("target '\(name)' has rank \(declared.count), so no axis \(request.axis) to index positions on")
+            if let declared = graph.values[value.index].shape,
+                Shape.normalizeAxis(request.axis, rank: declared.count) == nil
+            {
+                throw .input(
+                    "target '\(name)' has rank \(declared.count), so no axis \(request.axis) to index positions on"
+                )
             }
         }
 
@@ -180,10 +195,13 @@ public final class Sweep {
         guard let cleanOutput = cleanResult[output], let corruptOutput = corrupt[output] else {
             throw .input("--metric-output '\(outputName)' was not computed")
         }
-        guard cleanOutput.rank == 3, cleanOutput.shape[0] > 0, cleanOutput.shape[1] > 0, cleanOutput.shape[2] > 0,
-              cleanOutput.dtype.isFloatingPoint
+        guard cleanOutput.rank == 3, cleanOutput.shape[0] > 0, cleanOutput.shape[1] > 0,
+            cleanOutput.shape[2] > 0,
+            cleanOutput.dtype.isFloatingPoint
         else {
-            throw .input("--metric-output '\(outputName)' is not logits-shaped: it is \(cleanOutput.dtype)\(cleanOutput.shape), expected floats [batch, position, vocabulary]")
+            throw .input(
+                "--metric-output '\(outputName)' is not logits-shaped: it is \(cleanOutput.dtype)\(cleanOutput.shape), expected floats [batch, position, vocabulary]"
+            )
         }
         try Self.checkTokens(request.metric, vocabulary: cleanOutput.shape[2])
         let shape = cleanOutput.shape
@@ -191,11 +209,17 @@ public final class Sweep {
         outputBox = Box([0..<1, (shape[1] - 1)..<shape[1], columns])
 
         // Positions against each target's actual shape.
-        var axes: [Int] = [], cleanValues: [Tensor] = [], lengths: [Int] = []
+        var axes: [Int] = []
+        var cleanValues: [Tensor] = []
+        var lengths: [Int] = []
         for (name, value) in zip(names, values) {
-            guard let tensor = cleanResult[value] ?? corrupt[value] else { throw .input("target '\(name)' was not computed") }
+            guard let tensor = cleanResult[value] ?? corrupt[value] else {
+                throw .input("target '\(name)' was not computed")
+            }
             guard let axis = Shape.normalizeAxis(request.axis, rank: tensor.rank) else {
-                throw .input("target '\(name)' is \(tensor.dtype)\(tensor.shape), with no axis \(request.axis) to index positions on")
+                throw .input(
+                    "target '\(name)' is \(tensor.dtype)\(tensor.shape), with no axis \(request.axis) to index positions on"
+                )
             }
             axes.append(axis)
             cleanValues.append(tensor)
@@ -205,20 +229,26 @@ public final class Sweep {
         case .all:
             guard let first = lengths.first, lengths.allSatisfy({ $0 == first }) else {
                 let detail = zip(names, lengths).map { "'\($0)' has \($1)" }.joined(separator: ", ")
-                throw .input("--positions all: the targets differ in length along axis \(request.axis) (\(detail)); give --positions")
+                throw .input(
+                    "--positions all: the targets differ in length along axis \(request.axis) (\(detail)); give --positions"
+                )
             }
             positions = Array(0..<first)
         case .list(let list):
             let shortest = lengths.min() ?? 0
             let name = names[lengths.firstIndex(of: shortest) ?? 0]
             if list.contains(where: { $0 < 0 }) && !lengths.allSatisfy({ $0 == shortest }) {
-                throw .input("--positions \(request.positions): negative positions need targets of one length along axis \(request.axis)")
+                throw .input(
+                    "--positions \(request.positions): negative positions need targets of one length along axis \(request.axis)"
+                )
             }
             var seen: [Int] = []
             for p in list {
                 let q = p < 0 ? p + shortest : p
                 guard q >= 0 && q < shortest else {
-                    throw .input("position \(p) is out of range for target '\(name)' of length \(shortest) along axis \(request.axis)")
+                    throw .input(
+                        "position \(p) is out of range for target '\(name)' of length \(shortest) along axis \(request.axis)"
+                    )
                 }
                 if !seen.contains(q) { seen.append(q) }
             }
@@ -239,17 +269,24 @@ public final class Sweep {
 
     static func checkInputs(_ request: SweepRequest) throws(ONNXPatchError) {
         for name in Set(request.clean.keys).union(request.corrupt.keys).sorted() {
-            guard let a = request.clean[name] else { throw .input("input '\(name)' is given in --corrupt but not in --clean") }
-            guard let b = request.corrupt[name] else { throw .input("input '\(name)' is given in --clean but not in --corrupt") }
+            guard let a = request.clean[name] else {
+                throw .input("input '\(name)' is given in --corrupt but not in --clean")
+            }
+            guard let b = request.corrupt[name] else {
+                throw .input("input '\(name)' is given in --clean but not in --corrupt")
+            }
             guard a.shape == b.shape, a.dtype == b.dtype else {
-                throw .input("clean and corrupt inputs differ in shape: '\(name)' is \(a.dtype)\(a.shape) in --clean but \(b.dtype)\(b.shape) in --corrupt")
+                throw .input(
+                    "clean and corrupt inputs differ in shape: '\(name)' is \(a.dtype)\(a.shape) in --clean but \(b.dtype)\(b.shape) in --corrupt"
+                )
             }
         }
     }
 
     static func checkTokens(_ metric: SweepMetric, vocabulary: Int) throws(ONNXPatchError) {
         for id in metric.tokens where id >= vocabulary {
-            throw .input("--metric '\(metric)': token id \(id) is out of range for a vocabulary of \(vocabulary)")
+            throw .input(
+                "--metric '\(metric)': token id \(id) is out of range for a vocabulary of \(vocabulary)")
         }
     }
 
@@ -260,7 +297,8 @@ public final class Sweep {
     /// Runs cell `index` (see ``cell(at:)``).
     public func run(cellAt index: Int) throws(ONNXPatchError) -> SweepCell {
         precondition(index >= 0 && index < cellCount, "cell \(index) of \(cellCount)")
-        let t = index / positions.count, position = positions[index % positions.count]
+        let t = index / positions.count
+        let position = positions[index % positions.count]
         let value = values[t]
         guard let base = corrupt[value] else { throw .input("target '\(targets[t])' was not computed") }
         var box = Box.whole(base.shape)
@@ -273,9 +311,13 @@ public final class Sweep {
                 metric = corruptMetric
             } else {
                 let run = try incrementalRun(t)
-                let fetched = try run.run(base: corrupt, overrides: [value: patched], changed: [value: box], profile: profile)
-                guard let row = fetched[outputValue] else { throw ONNXPatchError.input("the metric output was not computed") }
-                metric = request.metric.evaluate(try row.doubleValues(), from: outputBox.ranges[2].lowerBound, clean: cleanRow)
+                let fetched = try run.run(
+                    base: corrupt, overrides: [value: patched], changed: [value: box], profile: profile)
+                guard let row = fetched[outputValue] else {
+                    throw ONNXPatchError.input("the metric output was not computed")
+                }
+                metric = request.metric.evaluate(
+                    try row.doubleValues(), from: outputBox.ranges[2].lowerBound, clean: cleanRow)
             }
         } catch let error as ONNXPatchError {
             throw error
@@ -287,14 +329,16 @@ public final class Sweep {
             throw .input("\(error)")
         }
         let span = cleanMetric - corruptMetric
-        return SweepCell(target: targets[t], position: position, metric: metric,
-                         normalized: span == 0 ? .nan : (metric - corruptMetric) / span)
+        return SweepCell(
+            target: targets[t], position: position, metric: metric,
+            normalized: span == 0 ? .nan : (metric - corruptMetric) / span)
     }
 
     func incrementalRun(_ t: Int) throws(InterpreterError) -> IncrementalRun {
         if let run = incremental[t] { return run }
-        let run = try plan.incremental(overriding: [values[t]], fetching: [(outputValue, outputBox)], base: corrupt,
-                                       regions: request.restrictRegions)
+        let run = try plan.incremental(
+            overriding: [values[t]], fetching: [(outputValue, outputBox)], base: corrupt,
+            regions: request.restrictRegions)
         incremental[t] = run
         return run
     }
@@ -327,13 +371,16 @@ extension Sweep {
         func ids(_ feeds: [String: Tensor]) -> [Int]? {
             let integers = feeds.filter { $0.value.dtype == .int64 || $0.value.dtype == .int32 }
             guard let tensor = feeds["input_ids"] ?? (integers.count == 1 ? integers.first?.value : nil),
-                  tensor.rank == 2, let values = try? tensor.intValues() else { return nil }
+                tensor.rank == 2, let values = try? tensor.intValues()
+            else { return nil }
             return Array(values.prefix(tensor.shape[1]))
         }
         guard let clean = ids(request.clean), let corrupt = ids(request.corrupt),
-              positions.allSatisfy({ $0 < clean.count }) else { return nil }
-        return SweepRecord.Tokens(clean: positions.map { tokenizer.decode([clean[$0]]) },
-                                  corrupt: positions.map { tokenizer.decode([corrupt[$0]]) })
+            positions.allSatisfy({ $0 < clean.count })
+        else { return nil }
+        return SweepRecord.Tokens(
+            clean: positions.map { tokenizer.decode([clean[$0]]) },
+            corrupt: positions.map { tokenizer.decode([corrupt[$0]]) })
     }
 }
 
@@ -355,7 +402,8 @@ public struct SweepShard: Sendable, Equatable, CustomStringConvertible {
 
     public init(index: Int, count: Int) throws(ONNXPatchError) {
         guard count >= 1, index >= 0, index < count else {
-            throw .input("--shard \(index)/\(count): expected i/n with n ≥ 1 and 0 ≤ i < n (shards count from 0)")
+            throw .input(
+                "--shard \(index)/\(count): expected i/n with n ≥ 1 and 0 ≤ i < n (shards count from 0)")
         }
         self.index = index
         self.count = count

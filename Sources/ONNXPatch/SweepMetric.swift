@@ -15,7 +15,8 @@ public enum SweepMetric: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `logit-diff:A,B`, `logprob:A`, `prob:A` or `kl`.
     public static func parse(_ text: String) throws(ONNXPatchError) -> SweepMetric {
-        let (name, argument) = text.firstIndex(of: ":").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) }
+        let (name, argument) =
+            text.firstIndex(of: ":").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) }
             ?? (text, nil)
         func token(_ s: Substring) throws(ONNXPatchError) -> Int {
             guard let id = Int(s.trimmingCharacters(in: .whitespaces)), id >= 0 else {
@@ -26,17 +27,23 @@ public enum SweepMetric: Sendable, Equatable, CustomStringConvertible {
         switch name {
         case "logit-diff":
             let ids = argument?.split(separator: ",", omittingEmptySubsequences: false) ?? []
-            guard ids.count == 2 else { throw .input("--metric '\(text)': expected logit-diff:A,B with two token ids") }
+            guard ids.count == 2 else {
+                throw .input("--metric '\(text)': expected logit-diff:A,B with two token ids")
+            }
             return .logitDiff(try token(ids[0]), try token(ids[1]))
         case "logprob", "prob":
-            guard let argument, !argument.contains(",") else { throw .input("--metric '\(text)': expected \(name):A with one token id") }
+            guard let argument, !argument.contains(",") else {
+                throw .input("--metric '\(text)': expected \(name):A with one token id")
+            }
             let id = try token(Substring(argument))
             return name == "prob" ? .prob(id) : .logprob(id)
         case "kl":
             guard argument == nil else { throw .input("--metric '\(text)': kl takes no argument") }
             return .kl
         default:
-            throw .input("--metric '\(text)': unknown metric '\(name)' (expected logit-diff:A,B, logprob:A, prob:A or kl)")
+            throw .input(
+                "--metric '\(text)': unknown metric '\(name)' (expected logit-diff:A,B, logprob:A, prob:A or kl)"
+            )
         }
     }
 
@@ -74,7 +81,8 @@ public enum SweepMetric: Sendable, Equatable, CustomStringConvertible {
         case .logprob(let a): return logits[a] - Self.logSumExp(logits)
         case .prob(let a): return Foundation.exp(logits[a] - Self.logSumExp(logits))
         case .kl:
-            let p = Self.logSumExp(logits), q = Self.logSumExp(clean)
+            let p = Self.logSumExp(logits)
+            let q = Self.logSumExp(clean)
             var sum = 0.0
             for (x, y) in zip(logits, clean) {
                 let logP = x - p

@@ -26,11 +26,13 @@ public struct SweepRecord: Codable, Sendable {
         public var metricOutput: String?
 
         enum CodingKeys: String, CodingKey {
-            case clean, corrupt, targets, positions, axis, metric, metricOutput = "metric_output"
+            case clean, corrupt, targets, positions, axis, metric
+            case metricOutput = "metric_output"
         }
 
         public init(
-            clean: [String: String], corrupt: [String: String], targets: [String], positions: String, axis: Int,
+            clean: [String: String], corrupt: [String: String], targets: [String], positions: String,
+            axis: Int,
             metric: String, metricOutput: String?
         ) {
             self.clean = clean
@@ -97,13 +99,19 @@ public struct SweepRecord: Codable, Sendable {
     public var complete: Bool { missing == 0 }
 
     enum CodingKeys: String, CodingKey {
-        case model, arguments, inputsSHA256 = "inputs_sha256", shard, metricOutput = "metric_output"
-        case cleanMetric = "clean_metric", corruptMetric = "corrupt_metric", targets, positions, tokens, cells, missing
+        case model, arguments
+        case inputsSHA256 = "inputs_sha256"
+        case shard
+        case metricOutput = "metric_output"
+        case cleanMetric = "clean_metric"
+        case corruptMetric = "corrupt_metric"
+        case targets, positions, tokens, cells, missing
         case complete
     }
 
     public init(
-        model: Model, arguments: Arguments, inputsSHA256: [String: [String: String]], shard: Shard?, metricOutput: String,
+        model: Model, arguments: Arguments, inputsSHA256: [String: [String: String]], shard: Shard?,
+        metricOutput: String,
         cleanMetric: Double, corruptMetric: Double, targets: [String], positions: [Int], tokens: Tokens?,
         cells: [Cell], missing: Int
     ) {
@@ -156,20 +164,27 @@ public struct SweepRecord: Codable, Sendable {
 
     /// The first way `other` is a different sweep, or nil when it is the same one.
     public func difference(from other: SweepRecord) -> String? {
-        if model.sha256 != other.model.sha256 { return "the model differs (sha256 \(model.sha256.prefix(12))… vs \(other.model.sha256.prefix(12))…)" }
+        if model.sha256 != other.model.sha256 {
+            return
+                "the model differs (sha256 \(model.sha256.prefix(12))… vs \(other.model.sha256.prefix(12))…)"
+        }
         if inputsSHA256 != other.inputsSHA256 { return "the clean or corrupt inputs differ" }
         let (a, b) = (arguments, other.arguments)
         if a.targets != b.targets { return "the targets differ (\(a.targets) vs \(b.targets))" }
         if a.positions != b.positions { return "the positions differ (\(a.positions) vs \(b.positions))" }
         if a.axis != b.axis { return "the axis differs (\(a.axis) vs \(b.axis))" }
         if a.metric != b.metric { return "the metric differs (\(a.metric) vs \(b.metric))" }
-        if metricOutput != other.metricOutput { return "the metric output differs (\(metricOutput) vs \(other.metricOutput))" }
+        if metricOutput != other.metricOutput {
+            return "the metric output differs (\(metricOutput) vs \(other.metricOutput))"
+        }
         return nil
     }
 
     /// Cell index (target-major) of `(target, position)`, or nil when it is not in the sweep.
     public func index(of target: String, _ position: Int) -> Int? {
-        guard let t = targets.firstIndex(of: target), let p = positions.firstIndex(of: position) else { return nil }
+        guard let t = targets.firstIndex(of: target), let p = positions.firstIndex(of: position) else {
+            return nil
+        }
         return t * positions.count + p
     }
 
@@ -177,30 +192,37 @@ public struct SweepRecord: Codable, Sendable {
     public func json() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try encoder.encode(self)
     }
 
     public static func read(_ data: Data) throws -> SweepRecord {
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try decoder.decode(SweepRecord.self, from: data)
     }
 
     /// The heatmap of the computed cells; cells not computed are hatched.
     public var heatmap: Heatmap {
-        var values = [[Double?]](repeating: [Double?](repeating: nil, count: positions.count), count: targets.count)
-        var tips = [[String]](repeating: [String](repeating: "", count: positions.count), count: targets.count)
+        var values = [[Double?]](
+            repeating: [Double?](repeating: nil, count: positions.count), count: targets.count)
+        var tips = [[String]](
+            repeating: [String](repeating: "", count: positions.count), count: targets.count)
         for (t, target) in targets.enumerated() {
             for (p, position) in positions.enumerated() {
-                tips[t][p] = "\(target) @ \(position)" + (tokens.map { " \(Self.quoted($0.clean[p]))" } ?? "") + ": not computed"
+                tips[t][p] =
+                    "\(target) @ \(position)" + (tokens.map { " \(Self.quoted($0.clean[p]))" } ?? "")
+                    + ": not computed"
             }
         }
         for cell in cells {
             guard let i = index(of: cell.target, cell.position) else { continue }
             let (t, p) = (i / positions.count, i % positions.count)
             values[t][p] = cell.normalized
-            tips[t][p] = "\(cell.target) @ \(cell.position)" + (tokens.map { " \(Self.quoted($0.clean[p]))" } ?? "")
+            tips[t][p] =
+                "\(cell.target) @ \(cell.position)" + (tokens.map { " \(Self.quoted($0.clean[p]))" } ?? "")
                 + ": \(arguments.metric) = \(Heatmap.number(cell.metric)), normalized = \(Heatmap.number(cell.normalized))"
         }
         let name = URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent
@@ -209,7 +231,8 @@ public struct SweepRecord: Codable, Sendable {
         let missingText = missing > 0 ? " — \(missing) cell\(missing == 1 ? "" : "s") not computed" : ""
         return Heatmap(
             title: "Activation patching: \(arguments.metric) on \(metricOutput)\(shardText)",
-            subtitle: "\(folder.isEmpty ? "" : folder + "/")\(name).onnx · clean \(Heatmap.number(cleanMetric)), corrupt \(Heatmap.number(corruptMetric)) · "
+            subtitle:
+                "\(folder.isEmpty ? "" : folder + "/")\(name).onnx · clean \(Heatmap.number(cleanMetric)), corrupt \(Heatmap.number(corruptMetric)) · "
                 + "colour: (metric − corrupt) / (clean − corrupt)\(missingText)",
             rows: targets, columns: positions,
             columnLabels: tokens?.clean,
@@ -231,24 +254,38 @@ public enum SweepCSV {
     }
 
     static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
+            return text
+        }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// The cells of a `sweep.csv`; a last line without its newline (a write cut short) is left
     /// out and reported as `truncated`, the byte count before it as `validBytes`.
-    public static func parse(_ text: String, source: String) throws(ONNXPatchError) -> (cells: [SweepCell], truncated: Bool, validBytes: Int) {
+    public static func parse(_ text: String, source: String) throws(ONNXPatchError) -> (
+        cells: [SweepCell], truncated: Bool, validBytes: Int
+    ) {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var truncated = false
         if let last = lines.last {
-            if last.isEmpty { lines.removeLast() } else { truncated = true; lines.removeLast() }
+            if last.isEmpty {
+                lines.removeLast()
+            } else {
+                truncated = true
+                lines.removeLast()
+            }
         }
         // Quoted fields may hold newlines: join lines until the quotes balance.
         var records: [String] = []
         var pending: String?
         for line in lines {
             let joined = pending.map { $0 + "\n" + line } ?? line
-            if joined.filter({ $0 == "\"" }).count % 2 == 1 { pending = joined } else { records.append(joined); pending = nil }
+            if joined.filter({ $0 == "\"" }).count % 2 == 1 {
+                pending = joined
+            } else {
+                records.append(joined)
+                pending = nil
+            }
         }
         if pending != nil { truncated = true }
         let validBytes = records.reduce(0) { $0 + $1.utf8.count + 1 }
@@ -262,10 +299,13 @@ public enum SweepCSV {
         for (i, record) in records.enumerated().dropFirst() {
             let fields = split(record)
             guard fields.count == 4, let position = Int(fields[1]), let metric = Double(fields[2]),
-                  let normalized = Double(fields[3]) else {
-                throw .input("\(source): line \(i + 1) is not a row 'target,position,metric,normalized': \(record)")
+                let normalized = Double(fields[3])
+            else {
+                throw .input(
+                    "\(source): line \(i + 1) is not a row 'target,position,metric,normalized': \(record)")
             }
-            cells.append(SweepCell(target: fields[0], position: position, metric: metric, normalized: normalized))
+            cells.append(
+                SweepCell(target: fields[0], position: position, metric: metric, normalized: normalized))
         }
         return (cells, truncated, validBytes)
     }
@@ -278,7 +318,11 @@ public enum SweepCSV {
         var previousQuote = false
         while let ch = chars.next() {
             if quoted {
-                if ch == "\"" { quoted = false; previousQuote = true; continue }
+                if ch == "\"" {
+                    quoted = false
+                    previousQuote = true
+                    continue
+                }
                 current.append(ch)
             } else if ch == "\"" {
                 if previousQuote { current.append("\"") }

@@ -31,18 +31,24 @@ struct MergeCommand: ParsableCommand {
             let record = try folder.readRecord()
             if let first = merged {
                 if let difference = first.difference(from: record) {
-                    throw CLIError(message: "\(path) holds a different sweep from \(folders[0]): \(difference)", code: 1)
+                    throw CLIError(
+                        message: "\(path) holds a different sweep from \(folders[0]): \(difference)", code: 1)
                 }
             } else {
                 merged = record
             }
             for cell in try folder.readCells() {
                 guard let i = record.index(of: cell.target, cell.position) else {
-                    throw CLIError(message: "\(folder.csv) holds a cell (\(cell.target), \(cell.position)) that is not in its sweep", code: 1)
+                    throw CLIError(
+                        message:
+                            "\(folder.csv) holds a cell (\(cell.target), \(cell.position)) that is not in its sweep",
+                        code: 1)
                 }
                 if let previous = cells[i], !Self.agree(previous, cell) {
-                    throw CLIError(message: "cell (\(cell.target), \(cell.position)) differs between \(origin[i] ?? "?") "
-                                   + "(\(previous.metric)) and \(path) (\(cell.metric))", code: 1)
+                    throw CLIError(
+                        message:
+                            "cell (\(cell.target), \(cell.position)) differs between \(origin[i] ?? "?") "
+                            + "(\(previous.metric)) and \(path) (\(cell.metric))", code: 1)
                 }
                 if cells[i] == nil {
                     cells[i] = cell
@@ -62,14 +68,17 @@ struct MergeCommand: ParsableCommand {
             print(String(decoding: try record.json(), as: UTF8.self))
             return
         }
-        print("merged \(folders.count) folder\(folders.count == 1 ? "" : "s"): \(record.cells.count) of \(total) cells"
-              + (record.missing > 0 ? " (\(record.missing) missing)" : ""))
+        print(
+            "merged \(folders.count) folder\(folders.count == 1 ? "" : "s"): \(record.cells.count) of \(total) cells"
+                + (record.missing > 0 ? " (\(record.missing) missing)" : ""))
         print("  wrote \(folder.csv), \(folder.json), \(folder.svg)")
     }
 
     /// Cells of two runs of one sweep: equal, or both NaN where the metric is undefined.
     static func agree(_ a: SweepCell, _ b: SweepCell) -> Bool {
-        func same(_ x: Double, _ y: Double) -> Bool { x == y || (x.isNaN && y.isNaN) || abs(x - y) <= 1e-9 * max(1, abs(x)) }
+        func same(_ x: Double, _ y: Double) -> Bool {
+            x == y || (x.isNaN && y.isNaN) || abs(x - y) <= 1e-9 * max(1, abs(x))
+        }
         return same(a.metric, b.metric) && same(a.normalized, b.normalized)
     }
 }

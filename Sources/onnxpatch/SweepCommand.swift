@@ -5,7 +5,8 @@ import ONNXPatch
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Activation patching sweep: put the clean value of each target at each position into the corrupted run and measure.",
+        abstract:
+            "Activation patching sweep: put the clean value of each target at each position into the corrupted run and measure.",
         discussion: """
             Writes DIR/sweep.csv (target,position,metric,normalized), DIR/sweep.json and DIR/heatmap.svg. \
             normalized = (metric − corrupt) / (clean − corrupt). Rows are appended as cells finish, so an \
@@ -19,16 +20,23 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("clean"), help: "NAME=FILE: an input of the clean run; once per graph input.")
     var clean: [String] = []
 
-    @Option(name: .customLong("corrupt"), help: "NAME=FILE: the same input for the corrupted run (same shape).")
+    @Option(
+        name: .customLong("corrupt"), help: "NAME=FILE: the same input for the corrupted run (same shape).")
     var corrupt: [String] = []
 
-    @Option(name: .customLong("clean-prompt"), help: "Text of the clean run, encoded with --tokenizer (in place of --clean input_ids=FILE).")
+    @Option(
+        name: .customLong("clean-prompt"),
+        help: "Text of the clean run, encoded with --tokenizer (in place of --clean input_ids=FILE).")
     var cleanPrompt: String?
 
-    @Option(name: .customLong("corrupt-prompt"), help: "Text of the corrupted run, encoded with --tokenizer (as many tokens as the clean one).")
+    @Option(
+        name: .customLong("corrupt-prompt"),
+        help: "Text of the corrupted run, encoded with --tokenizer (as many tokens as the clean one).")
     var corruptPrompt: String?
 
-    @Option(name: .customLong("target"), help: "A node, node:k, value name or glob; every match is a row. Repeatable.")
+    @Option(
+        name: .customLong("target"),
+        help: "A node, node:k, value name or glob; every match is a row. Repeatable.")
     var targets: [String] = []
 
     @Option(help: "'all' or comma-separated indices along --axis (negative counts from the end).")
@@ -40,7 +48,8 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "logit-diff:A,B | logprob:A | prob:A | kl, on batch 0, last position of the metric output.")
     var metric: String
 
-    @Option(name: .customLong("metric-output"), help: "The graph output the metric reads (default: the first).")
+    @Option(
+        name: .customLong("metric-output"), help: "The graph output the metric reads (default: the first).")
     var metricOutput: String?
 
     @Option(help: "Folder for sweep.csv, sweep.json and heatmap.svg (created if missing).")
@@ -55,10 +64,13 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Print sweep.json's content instead of a summary.")
     var json = false
 
-    @Option(help: "A tokenizer.json: label positions with the clean (and differing corrupt) tokens of input_ids.")
+    @Option(
+        help: "A tokenizer.json: label positions with the clean (and differing corrupt) tokens of input_ids.")
     var tokenizer: String?
 
-    @Option(name: .customLong("max-cells"), help: "Stop after computing this many cells (continue later with --resume).")
+    @Option(
+        name: .customLong("max-cells"),
+        help: "Stop after computing this many cells (continue later with --resume).")
     var maxCells: Int?
 
     @Option(help: "Threads for matrix products and parallel kernels (default: all cores).")
@@ -71,7 +83,9 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         // Arguments first: every usage error before a file is read.
-        let metric: SweepMetric, positions: SweepPositions, shard: SweepShard?
+        let metric: SweepMetric
+        let positions: SweepPositions
+        let shard: SweepShard?
         do {
             metric = try SweepMetric.parse(self.metric)
             positions = try SweepPositions.parse(self.positions)
@@ -81,19 +95,30 @@ struct SweepCommand: ParsableCommand {
         }
         guard !targets.isEmpty else { throw CLIError(message: "give at least one --target") }
         guard !clean.isEmpty || cleanPrompt != nil, !corrupt.isEmpty || corruptPrompt != nil else {
-            throw CLIError(message: "give the inputs with --clean NAME=FILE and --corrupt NAME=FILE (or --clean-prompt and --corrupt-prompt)")
+            throw CLIError(
+                message:
+                    "give the inputs with --clean NAME=FILE and --corrupt NAME=FILE (or --clean-prompt and --corrupt-prompt)"
+            )
         }
         if (cleanPrompt != nil || corruptPrompt != nil) && tokenizer == nil {
-            throw CLIError(message: "--clean-prompt and --corrupt-prompt need --tokenizer FILE (a tokenizer.json)")
+            throw CLIError(
+                message: "--clean-prompt and --corrupt-prompt need --tokenizer FILE (a tokenizer.json)")
         }
-        if let maxCells, maxCells < 1 { throw CLIError(message: "--max-cells must be at least 1, got \(maxCells)") }
+        if let maxCells, maxCells < 1 {
+            throw CLIError(message: "--max-cells must be at least 1, got \(maxCells)")
+        }
         if let threads {
-            guard threads >= 1 else { throw CLIError(message: "--threads must be at least 1, got \(threads)") }
+            guard threads >= 1 else {
+                throw CLIError(message: "--threads must be at least 1, got \(threads)")
+            }
             PatchableGraph.setThreads(threads)
         }
         let folder = SweepFolder(path: out)
         if !resume && folder.holdsSweep {
-            throw CLIError(message: "--out \(out) already holds a sweep; pass --resume to continue it, or choose another folder")
+            throw CLIError(
+                message:
+                    "--out \(out) already holds a sweep; pass --resume to continue it, or choose another folder"
+            )
         }
         var cleanFeeds = try Self.feeds(clean, flag: "--clean")
         var corruptFeeds = try Self.feeds(corrupt, flag: "--corrupt")
@@ -102,20 +127,28 @@ struct SweepCommand: ParsableCommand {
         // Hashing a large model takes seconds: it runs beside the load and the two full runs.
         let hash = BackgroundHash(path: self.model)
         let model = try PatchableGraph(path: self.model, options: limits.importOptions())
-        cleanFeeds = try PromptOptions.merge(cleanPrompt, into: cleanFeeds, flag: "--clean", tokenizer: tokenizer, model: model)
-        corruptFeeds = try PromptOptions.merge(corruptPrompt, into: corruptFeeds, flag: "--corrupt", tokenizer: tokenizer, model: model)
-        let sweep = try model.sweep(SweepRequest(
-            clean: cleanFeeds, corrupt: corruptFeeds, targets: targets, positions: positions, axis: axis, metric: metric,
-            metricOutput: metricOutput))
+        cleanFeeds = try PromptOptions.merge(
+            cleanPrompt, into: cleanFeeds, flag: "--clean", tokenizer: tokenizer, model: model)
+        corruptFeeds = try PromptOptions.merge(
+            corruptPrompt, into: corruptFeeds, flag: "--corrupt", tokenizer: tokenizer, model: model)
+        let sweep = try model.sweep(
+            SweepRequest(
+                clean: cleanFeeds, corrupt: corruptFeeds, targets: targets, positions: positions, axis: axis,
+                metric: metric,
+                metricOutput: metricOutput))
 
         var record = SweepRecord(
             model: .init(path: self.model, sha256: try hash.value()),
-            arguments: .init(clean: Self.files(clean), corrupt: Self.files(corrupt), targets: targets,
-                             positions: positions.description, axis: axis, metric: metric.description, metricOutput: metricOutput),
+            arguments: .init(
+                clean: Self.files(clean), corrupt: Self.files(corrupt), targets: targets,
+                positions: positions.description, axis: axis, metric: metric.description,
+                metricOutput: metricOutput),
             inputsSHA256: ["clean": Self.hashes(cleanFeeds), "corrupt": Self.hashes(corruptFeeds)],
             shard: shard.map { .init(index: $0.index, count: $0.count) }, metricOutput: sweep.metricOutput,
             cleanMetric: sweep.cleanMetric, corruptMetric: sweep.corruptMetric, targets: sweep.targets,
-            positions: sweep.positions, tokens: try tokenizer.flatMap { path throws(ONNXPatchError) in try sweep.tokens(tokenizer: path) },
+            positions: sweep.positions,
+            tokens: try tokenizer.flatMap { path throws(ONNXPatchError) in try sweep.tokens(tokenizer: path)
+            },
             cells: [], missing: 0)
 
         // Cells already done (resume), then the journal for new ones.
@@ -126,11 +159,17 @@ struct SweepCommand: ParsableCommand {
                 throw CLIError(message: "--resume: \(out) holds a different sweep: \(difference)", code: 1)
             }
             if previous.shard != record.shard {
-                throw CLIError(message: "--resume: \(out) holds shard \(previous.shard.map { "\($0.index)/\($0.count)" } ?? "none"), not \(shard?.description ?? "none")", code: 1)
+                throw CLIError(
+                    message:
+                        "--resume: \(out) holds shard \(previous.shard.map { "\($0.index)/\($0.count)" } ?? "none"), not \(shard?.description ?? "none")",
+                    code: 1)
             }
             for cell in try folder.readCells() {
                 guard let i = record.index(of: cell.target, cell.position) else {
-                    throw CLIError(message: "--resume: \(folder.csv) holds a cell (\(cell.target), \(cell.position)) that is not in this sweep", code: 1)
+                    throw CLIError(
+                        message:
+                            "--resume: \(folder.csv) holds a cell (\(cell.target), \(cell.position)) that is not in this sweep",
+                        code: 1)
                 }
                 done[i] = cell
             }
@@ -165,20 +204,26 @@ struct SweepCommand: ParsableCommand {
             return
         }
         let rate = cellSeconds > 0 ? Double(todo.count) / cellSeconds : 0
-        print("swept \(todo.count) cell\(todo.count == 1 ? "" : "s")\(skipped > 0 ? " (\(skipped) already in \(out))" : "") "
-              + "in \(String(format: "%.2f", Date().timeIntervalSince(started))) s, \(String(format: "%.1f", rate)) cells/s; "
-              + "\(sweep.targets.count) target\(sweep.targets.count == 1 ? "" : "s") × \(sweep.positions.count) position\(sweep.positions.count == 1 ? "" : "s")"
-              + (shard.map { ", shard \($0)" } ?? ""))
+        print(
+            "swept \(todo.count) cell\(todo.count == 1 ? "" : "s")\(skipped > 0 ? " (\(skipped) already in \(out))" : "") "
+                + "in \(String(format: "%.2f", Date().timeIntervalSince(started))) s, \(String(format: "%.1f", rate)) cells/s; "
+                + "\(sweep.targets.count) target\(sweep.targets.count == 1 ? "" : "s") × \(sweep.positions.count) position\(sweep.positions.count == 1 ? "" : "s")"
+                + (shard.map { ", shard \($0)" } ?? ""))
         print("  \(metric) clean \(sweep.cleanMetric), corrupt \(sweep.corruptMetric)")
         if record.missing > 0 {
-            print("  \(record.missing) cell\(record.missing == 1 ? "" : "s") left: run again with --resume to finish")
+            print(
+                "  \(record.missing) cell\(record.missing == 1 ? "" : "s") left: run again with --resume to finish"
+            )
         }
         print("  wrote \(folder.csv), \(folder.json), \(folder.svg)")
         if let profile = sweep.profile, profile.total > 0 {
             print(String(format: "  cell time by op type (%.2f s in steps):", profile.total))
             for (op, seconds) in profile.seconds.sorted(by: { $0.value > $1.value }).prefix(12) {
-                print("    " + op.padding(toLength: 24, withPad: " ", startingAt: 0)
-                      + String(format: " %8.3f s  %5.1f%%  (%d calls)", seconds, seconds / profile.total * 100, profile.calls[op] ?? 0))
+                print(
+                    "    " + op.padding(toLength: 24, withPad: " ", startingAt: 0)
+                        + String(
+                            format: " %8.3f s  %5.1f%%  (%d calls)", seconds, seconds / profile.total * 100,
+                            profile.calls[op] ?? 0))
             }
         }
     }
@@ -190,7 +235,8 @@ struct SweepCommand: ParsableCommand {
             do {
                 (name, tensor) = try InputFile.parse(argument)
             } catch {
-                throw CLIError(message: error.description.replacingOccurrences(of: "--input", with: flag), code: 1)
+                throw CLIError(
+                    message: error.description.replacingOccurrences(of: "--input", with: flag), code: 1)
             }
             guard feeds[name] == nil else { throw CLIError(message: "\(flag) '\(name)' is given twice") }
             feeds[name] = tensor
@@ -260,7 +306,9 @@ final class Progress {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let left = rate > 0 ? Int((Double(total - done) / rate).rounded()) : 0
         let eta = String(format: "%d:%02d:%02d", left / 3600, left / 60 % 60, left % 60)
-        FileHandle.standardError.write(Data("\r\u{1b}[Kcells \(done)/\(total)  \(String(format: "%.1f", rate)) cells/s  ETA \(eta)".utf8))
+        FileHandle.standardError.write(
+            Data("\r\u{1b}[Kcells \(done)/\(total)  \(String(format: "%.1f", rate)) cells/s  ETA \(eta)".utf8)
+        )
     }
 
     func finish() {
@@ -283,7 +331,8 @@ struct SweepFolder {
 
     func readRecord() throws -> SweepRecord {
         guard let data = FileManager.default.contents(atPath: json) else {
-            throw CLIError(message: "\(json): cannot read file (a sweep folder holds sweep.json and sweep.csv)", code: 1)
+            throw CLIError(
+                message: "\(json): cannot read file (a sweep folder holds sweep.json and sweep.csv)", code: 1)
         }
         do {
             return try SweepRecord.read(data)
@@ -300,10 +349,14 @@ struct SweepFolder {
         }
         let parsed = try SweepCSV.parse(String(decoding: data, as: UTF8.self), source: csv)
         if parsed.truncated {
-            guard let handle = FileHandle(forWritingAtPath: csv) else { throw CLIError(message: "\(csv): cannot write", code: 1) }
+            guard let handle = FileHandle(forWritingAtPath: csv) else {
+                throw CLIError(message: "\(csv): cannot write", code: 1)
+            }
             defer { try? handle.close() }
             do { try handle.truncate(atOffset: UInt64(parsed.validBytes)) } catch {
-                throw CLIError(message: "\(csv): cannot drop its unfinished last row (\(error.localizedDescription))", code: 1)
+                throw CLIError(
+                    message: "\(csv): cannot drop its unfinished last row (\(error.localizedDescription))",
+                    code: 1)
             }
         }
         return parsed.cells
@@ -313,7 +366,8 @@ struct SweepFolder {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw CLIError(message: "--out \(path): cannot create folder (\(error.localizedDescription))", code: 1)
+            throw CLIError(
+                message: "--out \(path): cannot create folder (\(error.localizedDescription))", code: 1)
         }
         try write(try record.json(), to: json)
     }
@@ -324,14 +378,20 @@ struct SweepFolder {
         if !fm.fileExists(atPath: csv) || (fm.contents(atPath: csv)?.isEmpty ?? true) {
             try write(Data((SweepCSV.header + "\n").utf8), to: csv)
         }
-        guard let handle = FileHandle(forWritingAtPath: csv) else { throw CLIError(message: "\(csv): cannot write", code: 1) }
+        guard let handle = FileHandle(forWritingAtPath: csv) else {
+            throw CLIError(message: "\(csv): cannot write", code: 1)
+        }
         do { try handle.seekToEnd() } catch { throw CLIError(message: "\(csv): cannot write", code: 1) }
         return Journal(handle: handle, path: csv)
     }
 
     /// The final files: sweep.csv in cell order, sweep.json with the cells, heatmap.svg.
     func finish(_ record: SweepRecord) throws {
-        let rows = record.cells.map { SweepCSV.row(SweepCell(target: $0.target, position: $0.position, metric: $0.metric, normalized: $0.normalized)) }
+        let rows = record.cells.map {
+            SweepCSV.row(
+                SweepCell(
+                    target: $0.target, position: $0.position, metric: $0.metric, normalized: $0.normalized))
+        }
         try write(Data(([SweepCSV.header] + rows).map { $0 + "\n" }.joined().utf8), to: csv)
         try write(try record.json(), to: json)
         try write(Data(record.heatmap.svg.utf8), to: svg)

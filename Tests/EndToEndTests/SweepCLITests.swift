@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import ONNXPatch
 import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// `onnxpatch sweep` and `onnxpatch merge`: the files, shards, resume and refusals.
 @Suite struct SweepCLITests {
@@ -12,7 +13,9 @@ import Testing
     }
 
     static func rows(_ csv: String) -> [[String]] {
-        csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        csv.split(separator: "\n").dropFirst().map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
     }
 
     @Test func writesCSVJSONAndHeatmapMatchingTheReference() throws {
@@ -30,9 +33,12 @@ import Testing
             #expect(row.count == 4)
             #expect(row[0] == want.target && row[1] == String(want.position))
             #expect(abs((Double(row[2]) ?? .nan) - want.metric) <= 1e-4, "\(row)")
-            #expect(abs((Double(row[3]) ?? .nan) - want.normalized) <= sweepCase.normalizedTolerance, "\(row)")
+            #expect(
+                abs((Double(row[3]) ?? .nan) - want.normalized) <= sweepCase.normalizedTolerance, "\(row)")
         }
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("sweep.json"))) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("sweep.json")))
+            as? [String: Any]
         let record = try #require(json)
         #expect(abs((record["clean_metric"] as? Double ?? .nan) - sweepCase.entry.cleanMetric) <= 1e-4)
         #expect(abs((record["corrupt_metric"] as? Double ?? .nan) - sweepCase.entry.corruptMetric) <= 1e-4)
@@ -86,7 +92,8 @@ import Testing
         let sweepCase = try SweepCase.named("llama-dynamo-residual")
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try onnxpatch(sweepCase.commandLine(out: dir.appendingPathComponent("sweep").path)).status == 0)
+        #expect(
+            try onnxpatch(sweepCase.commandLine(out: dir.appendingPathComponent("sweep").path)).status == 0)
         let rows = Self.rows(try Self.readCSV(dir.appendingPathComponent("sweep")))
         let model = try PatchableGraph(path: sweepCase.modelPath)
         let clean = try sweepCase.feeds(sweepCase.entry.clean)
@@ -94,13 +101,15 @@ import Testing
         let cleanRow = try lastRow(try #require(cleanOut.first?.tensor))
         let metric = try SweepMetric.parse(sweepCase.entry.metric)
         for row in rows where ["2", "4", "6"].contains(row[1]) && row[0] != sweepCase.entry.resolved[0] {
-            let target = row[0], p = Int(row[1]) ?? 0
+            let target = row[0]
+            let p = Int(row[1]) ?? 0
             let value = try #require(try model.run(clean, fetching: [target]).last?.tensor)
             let part = dir.appendingPathComponent("clean-\(target)-\(p).npy").path
             try NPY.write(try NPYRegion.take(value, axis: 1, index: p), path: part)
             let out = dir.appendingPathComponent("run-\(target)-\(p)").path
-            let run = try onnxpatch(["run", sweepCase.modelPath] + sweepCase.arguments("--input", sweepCase.entry.corrupt)
-                                    + ["--patch", "\(target)[:, \(p):\(p + 1)]=replace:@\(part)", "--out", out])
+            let run = try onnxpatch(
+                ["run", sweepCase.modelPath] + sweepCase.arguments("--input", sweepCase.entry.corrupt)
+                    + ["--patch", "\(target)[:, \(p):\(p + 1)]=replace:@\(part)", "--out", out])
             #expect(run.status == 0, "\(run.stderr)")
             let logits = try NPY.read(path: out + "/logits.npy")
             let expected = metric.evaluate(try lastRow(logits), clean: cleanRow)
@@ -120,13 +129,15 @@ import Testing
             let result = try onnxpatch(sweepCase.commandLine(out: out) + ["--shard", "\(i)/3"])
             #expect(result.status == 0, "\(result.stderr)")
             let rows = Self.rows(try Self.readCSV(URL(fileURLWithPath: out)))
-            #expect(rows.count == (sweepCase.entry.cells.count + 2 - i) / 3, "shard \(i) holds every third cell")
+            #expect(
+                rows.count == (sweepCase.entry.cells.count + 2 - i) / 3, "shard \(i) holds every third cell")
             shards.append(out)
         }
         let merged = dir.appendingPathComponent("merged")
         let result = try onnxpatch(["merge"] + shards.reversed() + ["--out", merged.path])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("\(sweepCase.entry.cells.count) of \(sweepCase.entry.cells.count) cells"))
+        #expect(
+            result.stdout.contains("\(sweepCase.entry.cells.count) of \(sweepCase.entry.cells.count) cells"))
         #expect(try Self.readCSV(merged) == Self.readCSV(full))
         let record = try SweepRecord.read(Data(contentsOf: merged.appendingPathComponent("sweep.json")))
         #expect(record.complete && record.shard == nil)
@@ -151,7 +162,8 @@ import Testing
         #expect(first.stdout.contains("25 cells left"))
         var csv = try Self.readCSV(out)
         #expect(Self.rows(csv).count == 10)
-        #expect(try SweepRecord.read(Data(contentsOf: out.appendingPathComponent("sweep.json"))).missing == 25)
+        #expect(
+            try SweepRecord.read(Data(contentsOf: out.appendingPathComponent("sweep.json"))).missing == 25)
         // Mark a finished row (a recomputed cell would lose the mark) and leave half a row, as
         // a kill during a write would.
         var lines = csv.split(separator: "\n").map(String.init)
@@ -167,7 +179,8 @@ import Testing
         let rows = Self.rows(final)
         #expect(rows.count == 35)
         #expect(final.contains(marked + "\n"))
-        #expect(rows.map { $0[0] + "@" + $0[1] } == sweepCase.entry.cells.map { "\($0.target)@\($0.position)" })
+        #expect(
+            rows.map { $0[0] + "@" + $0[1] } == sweepCase.entry.cells.map { "\($0.target)@\($0.position)" })
         #expect(try SweepRecord.read(Data(contentsOf: out.appendingPathComponent("sweep.json"))).complete)
         // Resuming a finished sweep computes nothing.
         let done = try onnxpatch(sweepCase.commandLine(out: out.path) + ["--resume"])
@@ -185,36 +198,52 @@ import Testing
     }
 
     static let refusals: [Refusal] = [
-        Refusal(name: "target without the axis", arguments: { c, out in
-            c.commandLine(out: out) + ["--axis", "4"]
-        }, status: 1, message: "no axis 4"),
-        Refusal(name: "positions beyond the target", arguments: { c, out in
-            var args = c.commandLine(out: out)
-            args[(args.firstIndex(of: "--positions") ?? 0) + 1] = "0,9"
-            return args
-        }, status: 1, message: "position 9 is out of range"),
-        Refusal(name: "token id out of range", arguments: { c, out in
-            var args = c.commandLine(out: out)
-            args[(args.firstIndex(of: "--metric") ?? 0) + 1] = "logit-diff:3,500"
-            return args
-        }, status: 1, message: "token id 500 is out of range for a vocabulary of 128"),
-        Refusal(name: "unknown metric output", arguments: { c, out in
-            c.commandLine(out: out) + ["--metric-output", "hidden"]
-        }, status: 1, message: "no such output"),
-        Refusal(name: "shard out of range", arguments: { c, out in
-            c.commandLine(out: out) + ["--shard", "3/3"]
-        }, status: 2, message: "--shard 3/3"),
-        Refusal(name: "malformed shard", arguments: { c, out in
-            c.commandLine(out: out) + ["--shard", "1"]
-        }, status: 2, message: "expected i/n"),
-        Refusal(name: "malformed metric", arguments: { c, out in
-            var args = c.commandLine(out: out)
-            args[(args.firstIndex(of: "--metric") ?? 0) + 1] = "logit-diff:3"
-            return args
-        }, status: 2, message: "two token ids"),
-        Refusal(name: "unknown target", arguments: { c, out in
-            c.commandLine(out: out) + ["--target", "node_add_99"]
-        }, status: 1, message: "no node, value, input or initializer named 'node_add_99'"),
+        Refusal(
+            name: "target without the axis",
+            arguments: { c, out in
+                c.commandLine(out: out) + ["--axis", "4"]
+            }, status: 1, message: "no axis 4"),
+        Refusal(
+            name: "positions beyond the target",
+            arguments: { c, out in
+                var args = c.commandLine(out: out)
+                args[(args.firstIndex(of: "--positions") ?? 0) + 1] = "0,9"
+                return args
+            }, status: 1, message: "position 9 is out of range"),
+        Refusal(
+            name: "token id out of range",
+            arguments: { c, out in
+                var args = c.commandLine(out: out)
+                args[(args.firstIndex(of: "--metric") ?? 0) + 1] = "logit-diff:3,500"
+                return args
+            }, status: 1, message: "token id 500 is out of range for a vocabulary of 128"),
+        Refusal(
+            name: "unknown metric output",
+            arguments: { c, out in
+                c.commandLine(out: out) + ["--metric-output", "hidden"]
+            }, status: 1, message: "no such output"),
+        Refusal(
+            name: "shard out of range",
+            arguments: { c, out in
+                c.commandLine(out: out) + ["--shard", "3/3"]
+            }, status: 2, message: "--shard 3/3"),
+        Refusal(
+            name: "malformed shard",
+            arguments: { c, out in
+                c.commandLine(out: out) + ["--shard", "1"]
+            }, status: 2, message: "expected i/n"),
+        Refusal(
+            name: "malformed metric",
+            arguments: { c, out in
+                var args = c.commandLine(out: out)
+                args[(args.firstIndex(of: "--metric") ?? 0) + 1] = "logit-diff:3"
+                return args
+            }, status: 2, message: "two token ids"),
+        Refusal(
+            name: "unknown target",
+            arguments: { c, out in
+                c.commandLine(out: out) + ["--target", "node_add_99"]
+            }, status: 1, message: "no node, value, input or initializer named 'node_add_99'"),
     ]
 
     @Test(arguments: refusals)
@@ -226,7 +255,9 @@ import Testing
         let result = try onnxpatch(refusal.arguments(sweepCase, out.path))
         #expect(result.status == refusal.status, "\(refusal): \(result.stderr)")
         #expect(!result.signaled)
-        #expect(result.stderr.hasPrefix("error: ") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(
+            result.stderr.hasPrefix("error: ") && result.stderr.split(separator: "\n").count == 1,
+            "\(result.stderr)")
         #expect(result.stderr.contains(refusal.message), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("sweep.csv").path))
     }
@@ -242,20 +273,29 @@ import Testing
         args[i] = "input_ids=" + short
         let result = try onnxpatch(args)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("clean and corrupt inputs differ in shape: 'input_ids' is int64[2, 7] in --clean but int64[2, 6] in --corrupt"))
+        #expect(
+            result.stderr.contains(
+                "clean and corrupt inputs differ in shape: 'input_ids' is int64[2, 7] in --clean but int64[2, 6] in --corrupt"
+            ))
     }
 
     @Test func refusesMetricOutputThatIsNotLogits() throws {
         let folder = Repo.models.appendingPathComponent("bert-dynamo")
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let inputs = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("inputs").path).sorted()
+        let inputs = try FileManager.default.contentsOfDirectory(
+            atPath: folder.appendingPathComponent("inputs").path
+        ).sorted()
         var args = ["sweep", folder.appendingPathComponent("model.onnx").path]
         for file in inputs {
-            let name = String(file.dropLast(4)), path = folder.appendingPathComponent("inputs/\(file)").path
+            let name = String(file.dropLast(4))
+            let path = folder.appendingPathComponent("inputs/\(file)").path
             args += ["--clean", "\(name)=\(path)", "--corrupt", "\(name)=\(path)"]
         }
-        args += ["--target", "*", "--metric", "kl", "--metric-output", "pooler_output", "--out", dir.appendingPathComponent("s").path]
+        args += [
+            "--target", "*", "--metric", "kl", "--metric-output", "pooler_output", "--out",
+            dir.appendingPathComponent("s").path,
+        ]
         let result = try onnxpatch(args)
         #expect(result.status == 1)
         #expect(result.stderr.contains("'pooler_output' is not logits-shaped"), "\(result.stderr)")
@@ -265,19 +305,23 @@ import Testing
         let sweepCase = try SweepCase.named("gpt2-dynamo-residual")
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let a = dir.appendingPathComponent("a").path, b = dir.appendingPathComponent("b").path
+        let a = dir.appendingPathComponent("a").path
+        let b = dir.appendingPathComponent("b").path
         #expect(try onnxpatch(sweepCase.commandLine(out: a) + ["--shard", "0/2"]).status == 0)
         var other = sweepCase.commandLine(out: b) + ["--shard", "1/2"]
         other[(other.firstIndex(of: "--metric") ?? 0) + 1] = "kl"
         #expect(try onnxpatch(other).status == 0)
         let merge = try onnxpatch(["merge", a, b, "--out", dir.appendingPathComponent("m").path])
         #expect(merge.status == 1)
-        #expect(merge.stderr.contains("holds a different sweep") && merge.stderr.contains("the metric differs"), "\(merge.stderr)")
+        #expect(
+            merge.stderr.contains("holds a different sweep") && merge.stderr.contains("the metric differs"),
+            "\(merge.stderr)")
         // A folder that holds a sweep is not overwritten, and resumes only the same sweep.
         let again = try onnxpatch(sweepCase.commandLine(out: a) + ["--shard", "0/2"])
         #expect(again.status == 2)
         #expect(again.stderr.contains("already holds a sweep; pass --resume"))
-        let resumeOther = try onnxpatch(other.map { $0 == b ? a : $0 }.map { $0 == "1/2" ? "0/2" : $0 } + ["--resume"])
+        let resumeOther = try onnxpatch(
+            other.map { $0 == b ? a : $0 }.map { $0 == "1/2" ? "0/2" : $0 } + ["--resume"])
         #expect(resumeOther.status == 1)
         #expect(resumeOther.stderr.contains("holds a different sweep"), "\(resumeOther.stderr)")
         // A shard of the same arguments on another model (its recorded hash differs).
@@ -291,7 +335,9 @@ import Testing
         #expect(otherModel.status == 1)
         #expect(otherModel.stderr.contains("the model differs"), "\(otherModel.stderr)")
         // A folder that is no sweep.
-        let notSweep = try onnxpatch(["merge", a, Repo.fixtures.path, "--out", dir.appendingPathComponent("o").path])
+        let notSweep = try onnxpatch([
+            "merge", a, Repo.fixtures.path, "--out", dir.appendingPathComponent("o").path,
+        ])
         #expect(notSweep.status == 1)
         #expect(notSweep.stderr.contains("sweep.json: cannot read file"), "\(notSweep.stderr)")
     }

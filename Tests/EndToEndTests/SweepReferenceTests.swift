@@ -30,7 +30,10 @@ struct SweepCase: CustomStringConvertible, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case fixture, model, clean, corrupt, targets, resolved, positions, axis, metric
-            case metricOutput = "metric_output", cleanMetric = "clean_metric", corruptMetric = "corrupt_metric", cells
+            case metricOutput = "metric_output"
+            case cleanMetric = "clean_metric"
+            case corruptMetric = "corrupt_metric"
+            case cells
         }
     }
 
@@ -43,8 +46,11 @@ struct SweepCase: CustomStringConvertible, Sendable {
     static func all() -> [SweepCase] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.sorted().compactMap { name in
-            guard let data = try? Data(contentsOf: folder.appendingPathComponent(name).appendingPathComponent("case.json")),
-                  let entry = try? JSONDecoder().decode(Entry.self, from: data) else { return nil }
+            guard
+                let data = try? Data(
+                    contentsOf: folder.appendingPathComponent(name).appendingPathComponent("case.json")),
+                let entry = try? JSONDecoder().decode(Entry.self, from: data)
+            else { return nil }
             return SweepCase(name: name, entry: entry)
         }
     }
@@ -63,7 +69,8 @@ struct SweepCase: CustomStringConvertible, Sendable {
     func request(restrictRegions: Bool = true) throws -> SweepRequest {
         SweepRequest(
             clean: try feeds(entry.clean), corrupt: try feeds(entry.corrupt), targets: entry.targets,
-            positions: try SweepPositions.parse(entry.positions), axis: entry.axis, metric: try SweepMetric.parse(entry.metric),
+            positions: try SweepPositions.parse(entry.positions), axis: entry.axis,
+            metric: try SweepMetric.parse(entry.metric),
             metricOutput: entry.metricOutput, restrictRegions: restrictRegions)
     }
 
@@ -76,7 +83,10 @@ struct SweepCase: CustomStringConvertible, Sendable {
     func commandLine(out: String) -> [String] {
         ["sweep", modelPath] + arguments("--clean", entry.clean) + arguments("--corrupt", entry.corrupt)
             + entry.targets.flatMap { ["--target", $0] }
-            + ["--positions", entry.positions, "--axis", String(entry.axis), "--metric", entry.metric, "--out", out]
+            + [
+                "--positions", entry.positions, "--axis", String(entry.axis), "--metric", entry.metric,
+                "--out", out,
+            ]
     }
 
     /// How far normalized values may be apart when metrics are 1e-4 apart.
@@ -103,9 +113,13 @@ struct SweepCase: CustomStringConvertible, Sendable {
         #expect(cells.map(\.target) == entry.cells.map(\.target))
         #expect(cells.map(\.position) == entry.cells.map(\.position))
         for (got, want) in zip(cells, entry.cells) {
-            #expect(abs(got.metric - want.metric) <= 1e-4, "\(sweepCase) \(got.target)@\(got.position): \(got.metric) vs \(want.metric)")
-            #expect(abs(got.normalized - want.normalized) <= sweepCase.normalizedTolerance,
-                    "\(sweepCase) \(got.target)@\(got.position) normalized: \(got.normalized) vs \(want.normalized)")
+            #expect(
+                abs(got.metric - want.metric) <= 1e-4,
+                "\(sweepCase) \(got.target)@\(got.position): \(got.metric) vs \(want.metric)")
+            #expect(
+                abs(got.normalized - want.normalized) <= sweepCase.normalizedTolerance,
+                "\(sweepCase) \(got.target)@\(got.position) normalized: \(got.normalized) vs \(want.normalized)"
+            )
         }
     }
 
@@ -144,7 +158,9 @@ struct SweepCase: CustomStringConvertible, Sendable {
             let result = try model.run(request.corrupt, patches: [patch])
             let logits = try #require(result[output: sweep.metricOutput])
             let expected = metric.evaluate(try lastRow(logits), clean: cleanRow)
-            #expect(abs(cell.metric - expected) <= 1e-4, "\(name) \(cell.target)@\(cell.position): \(cell.metric) vs \(expected)")
+            #expect(
+                abs(cell.metric - expected) <= 1e-4,
+                "\(name) \(cell.target)@\(cell.position): \(cell.metric) vs \(expected)")
         }
     }
 
@@ -157,7 +173,8 @@ struct SweepCase: CustomStringConvertible, Sendable {
         #expect(try SweepMetric.parse("kl").evaluate(row, clean: row) == 0)
         // KL(p ‖ q) with p = softmax(patched), q = softmax(clean): for p = (½, ½), q = (e/(1+e), 1/(1+e)).
         let kl = try SweepMetric.parse("kl").evaluate([0, 0], clean: [1, 0])
-        let q0 = exp(1.0) / (1 + exp(1.0)), q1 = 1 / (1 + exp(1.0))
+        let q0 = exp(1.0) / (1 + exp(1.0))
+        let q1 = 1 / (1 + exp(1.0))
         #expect(abs(kl - (0.5 * log(0.5 / q0) + 0.5 * log(0.5 / q1))) < 1e-12)
         for bad in ["logit-diff:1", "logprob", "prob:-1", "kl:3", "entropy", "logit-diff:a,b"] {
             #expect(throws: ONNXPatchError.self, "\(bad)") { try SweepMetric.parse(bad) }
@@ -167,7 +184,8 @@ struct SweepCase: CustomStringConvertible, Sendable {
 
 func lastRow(_ logits: Tensor) throws -> [Double] {
     let values = try logits.doubleValues()
-    let vocabulary = logits.shape[2], last = logits.shape[1] - 1
+    let vocabulary = logits.shape[2]
+    let last = logits.shape[1] - 1
     return Array(values[(last * vocabulary)..<((last + 1) * vocabulary)])
 }
 
@@ -175,7 +193,8 @@ func lastRow(_ logits: Tensor) throws -> [Double] {
 enum NPYRegion {
     static func take(_ tensor: Tensor, axis: Int, index: Int) throws -> Tensor {
         let shape = tensor.shape
-        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        let outer = shape[..<axis].reduce(1, *)
+        let inner = shape[(axis + 1)...].reduce(1, *)
         let values = tensor.scalars(as: Float.self)
         var out: [Float] = []
         for o in 0..<outer {

@@ -1,13 +1,14 @@
 import GraphIR
 import TensorCore
 import Testing
+
 @testable import Interpreter
 
 /// Deterministic floats in [-1, 1) for test tensors.
 func seededFloats(_ count: Int, seed: UInt64) -> [Float] {
-    var state = seed &* 6364136223846793005 &+ 1442695040888963407
+    var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
     return (0..<count).map { _ in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return Float(Int64(bitPattern: state >> 11) % 2_000_000) / 1_000_000 - 1
     }
 }
@@ -23,14 +24,20 @@ struct OneOpGraph {
     var x: ValueID
     var outputs: [ValueID]
 
-    init(_ opType: String, x: Tensor, constants: [Tensor?], attributes: [String: Attribute] = [:], opset: Int = 18,
-         outputs: Int = 1) {
+    init(
+        _ opType: String, x: Tensor, constants: [Tensor?], attributes: [String: Attribute] = [:],
+        opset: Int = 18,
+        outputs: Int = 1
+    ) {
         graph.opsetImports = ["": opset]
         self.x = graph.addValue(ValueInfo(name: "x", dtype: x.dtype))
         graph.inputs = [self.x]
         var inputs: [ValueID?] = [self.x]
         for (i, constant) in constants.enumerated() {
-            guard let constant else { inputs.append(nil); continue }
+            guard let constant else {
+                inputs.append(nil)
+                continue
+            }
             let value = graph.addValue(ValueInfo(name: "c\(i)", dtype: constant.dtype))
             graph.initializers[value] = constant
             inputs.append(value)
@@ -38,7 +45,9 @@ struct OneOpGraph {
         var produced: [ValueID] = []
         for k in 0..<outputs { produced.append(graph.addValue(ValueInfo(name: "out\(k)"))) }
         self.outputs = produced
-        graph.nodes = [Node(name: "op", opType: opType, inputs: inputs, outputs: produced, attributes: attributes)]
+        graph.nodes = [
+            Node(name: "op", opType: opType, inputs: inputs, outputs: produced, attributes: attributes)
+        ]
         graph.outputs = produced
     }
 }
@@ -57,7 +66,8 @@ func expectRegion(
     let want = try whole.region(box)
     #expect(got.shape == box.shape, sourceLocation: sourceLocation)
     #expect(got.dtype == want.dtype, sourceLocation: sourceLocation)
-    let a = try got.doubleValues(), b = try want.doubleValues()
+    let a = try got.doubleValues()
+    let b = try want.doubleValues()
     #expect(a.count == b.count, sourceLocation: sourceLocation)
     let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
     #expect(worst <= 1e-5, "max difference \(worst)", sourceLocation: sourceLocation)
@@ -97,13 +107,16 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
         #expect(merged.input == Box([0..<1, 5..<6, 0..<4]))
         #expect(merged.output == Box([5..<6, 0..<4]))
         // (2, 6, 4) → (2, 6, 2, 2): heads split from the channels; position 3 of batch 1.
-        let split = try #require(RegionRules.reshape(Box([1..<2, 3..<4, 0..<2, 0..<2]), from: [2, 6, 4], to: [2, 6, 2, 2]))
+        let split = try #require(
+            RegionRules.reshape(Box([1..<2, 3..<4, 0..<2, 0..<2]), from: [2, 6, 4], to: [2, 6, 2, 2]))
         #expect(split.input == Box([1..<2, 3..<4, 0..<4]))
         // (2, 6, 4) → (2, 3, 8): rows 2 and 3 of the input make row 1 of the output.
-        let pairs = try #require(RegionRules.reshape(Box([0..<1, 1..<2, 0..<8]), from: [2, 6, 4], to: [2, 3, 8]))
+        let pairs = try #require(
+            RegionRules.reshape(Box([0..<1, 1..<2, 0..<8]), from: [2, 6, 4], to: [2, 3, 8]))
         #expect(pairs.input == Box([0..<1, 2..<4, 0..<4]))
         // A partial row of the (3, 8) view needs whole input rows: the output box widens.
-        let partial = try #require(RegionRules.reshape(Box([0..<1, 1..<2, 2..<5]), from: [2, 6, 4], to: [2, 3, 8]))
+        let partial = try #require(
+            RegionRules.reshape(Box([0..<1, 1..<2, 2..<5]), from: [2, 6, 4], to: [2, 3, 8]))
         #expect(partial.output == Box([0..<1, 1..<2, 0..<8]))
         #expect(partial.input == Box([0..<1, 2..<4, 0..<4]))
     }
@@ -111,23 +124,30 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
     // MARK: Region rules against whole runs
 
     @Test func matMulRowsAndColumns() throws {
-        let x = seededTensor([2, 5, 4], seed: 1), w = seededTensor([4, 6], seed: 2)
+        let x = seededTensor([2, 5, 4], seed: 1)
+        let w = seededTensor([4, 6], seed: 2)
         let g = OneOpGraph("MatMul", x: x, constants: [w])
-        let run = try expectRegion(g, base: x, override: seededTensor([2, 5, 4], seed: 3), box: Box([1..<2, 4..<5, 0..<6]))
+        let run = try expectRegion(
+            g, base: x, override: seededTensor([2, 5, 4], seed: 3), box: Box([1..<2, 4..<5, 0..<6]))
         #expect(readBox(run, input: 0) == Box([1..<2, 4..<5, 0..<4]))
-        _ = try expectRegion(g, base: x, override: seededTensor([2, 5, 4], seed: 3), box: Box([0..<2, 1..<3, 2..<4]))
+        _ = try expectRegion(
+            g, base: x, override: seededTensor([2, 5, 4], seed: 3), box: Box([0..<2, 1..<3, 2..<4]))
     }
 
     @Test func fusedTransposedMatMul() throws {
         // MatMul(x, Transpose(w)) becomes MatMulTransposedB in the plan: columns read rows of w.
-        var g = OneOpGraph("MatMul", x: seededTensor([1, 5, 4], seed: 1), constants: [seededTensor([6, 4], seed: 2)])
+        var g = OneOpGraph(
+            "MatMul", x: seededTensor([1, 5, 4], seed: 1), constants: [seededTensor([6, 4], seed: 2)])
         let transposed = g.graph.addValue(ValueInfo(name: "wT"))
         let w = try #require(g.graph.nodes[0].inputs[1])
-        g.graph.nodes.insert(Node(name: "t", opType: "Transpose", inputs: [w], outputs: [transposed],
-                                  attributes: ["perm": .ints([1, 0])]), at: 0)
+        g.graph.nodes.insert(
+            Node(
+                name: "t", opType: "Transpose", inputs: [w], outputs: [transposed],
+                attributes: ["perm": .ints([1, 0])]), at: 0)
         g.graph.nodes[1].inputs[1] = transposed
         let x = seededTensor([1, 5, 4], seed: 1)
-        let run = try expectRegion(g, base: x, override: seededTensor([1, 5, 4], seed: 5), box: Box([0..<1, 4..<5, 0..<6]))
+        let run = try expectRegion(
+            g, base: x, override: seededTensor([1, 5, 4], seed: 5), box: Box([0..<1, 4..<5, 0..<6]))
         #expect(run.plan.graph.nodes.contains { $0.opType == "MatMulTransposedB" })
         #expect(readBox(run, input: 0) == Box([0..<1, 4..<5, 0..<4]))
     }
@@ -136,17 +156,24 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
     func gemmTransposes(transA: Int, transB: Int) throws {
         let x = seededTensor(transA == 1 ? [4, 5] : [5, 4], seed: 7)
         let w = seededTensor(transB == 1 ? [6, 4] : [4, 6], seed: 8)
-        let g = OneOpGraph("Gemm", x: x, constants: [w, seededTensor([6], seed: 9)],
-                           attributes: ["transA": .int(transA), "transB": .int(transB), "alpha": .float(0.5), "beta": .float(2)])
-        let run = try expectRegion(g, base: x, override: seededTensor(x.shape, seed: 10), box: Box([3..<5, 1..<4]))
+        let g = OneOpGraph(
+            "Gemm", x: x, constants: [w, seededTensor([6], seed: 9)],
+            attributes: [
+                "transA": .int(transA), "transB": .int(transB), "alpha": .float(0.5), "beta": .float(2),
+            ])
+        let run = try expectRegion(
+            g, base: x, override: seededTensor(x.shape, seed: 10), box: Box([3..<5, 1..<4]))
         #expect(readBox(run, input: 0) == Box(transA == 1 ? [0..<4, 3..<5] : [3..<5, 0..<4]))
     }
 
     @Test func layerNormalizationKeepsNormalizedAxesWhole() throws {
         let x = seededTensor([2, 5, 8], seed: 11)
-        let g = OneOpGraph("LayerNormalization", x: x, constants: [seededTensor([8], seed: 12), seededTensor([8], seed: 13)],
-                           attributes: ["axis": .int(-1)])
-        let run = try expectRegion(g, base: x, override: seededTensor([2, 5, 8], seed: 14), box: Box([0..<1, 4..<5, 2..<3]))
+        let g = OneOpGraph(
+            "LayerNormalization", x: x,
+            constants: [seededTensor([8], seed: 12), seededTensor([8], seed: 13)],
+            attributes: ["axis": .int(-1)])
+        let run = try expectRegion(
+            g, base: x, override: seededTensor([2, 5, 8], seed: 14), box: Box([0..<1, 4..<5, 2..<3]))
         #expect(readBox(run, input: 0) == Box([0..<1, 4..<5, 0..<8]))
     }
 
@@ -154,17 +181,21 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
     func softmaxAxis(opset: Int) throws {
         let x = seededTensor([2, 5, 3], seed: 15)
         let g = OneOpGraph("Softmax", x: x, constants: [], attributes: ["axis": .int(1)], opset: opset)
-        _ = try expectRegion(g, base: x, override: seededTensor([2, 5, 3], seed: 16), box: Box([1..<2, 0..<2, 1..<2]))
+        _ = try expectRegion(
+            g, base: x, override: seededTensor([2, 5, 3], seed: 16), box: Box([1..<2, 0..<2, 1..<2]))
     }
 
     @Test func transposeAndReshape() throws {
         let x = seededTensor([2, 3, 4, 5], seed: 17)
         let t = OneOpGraph("Transpose", x: x, constants: [], attributes: ["perm": .ints([0, 2, 1, 3])])
-        let run = try expectRegion(t, base: x, override: seededTensor(x.shape, seed: 18), box: Box([1..<2, 3..<4, 0..<3, 1..<2]))
+        let run = try expectRegion(
+            t, base: x, override: seededTensor(x.shape, seed: 18), box: Box([1..<2, 3..<4, 0..<3, 1..<2]))
         #expect(readBox(run, input: 0) == Box([1..<2, 0..<3, 3..<4, 1..<2]))
         let y = seededTensor([2, 6, 4], seed: 19)
-        for (shape, box) in [([12, 4], Box([5..<7, 0..<4])), ([2, 3, 8], Box([0..<1, 1..<2, 2..<5])),
-                             ([2, 6, 2, 2], Box([1..<2, 3..<4, 1..<2, 0..<2])), ([48], Box([10..<20]))] {
+        for (shape, box) in [
+            ([12, 4], Box([5..<7, 0..<4])), ([2, 3, 8], Box([0..<1, 1..<2, 2..<5])),
+            ([2, 6, 2, 2], Box([1..<2, 3..<4, 1..<2, 0..<2])), ([48], Box([10..<20])),
+        ] {
             let g = OneOpGraph("Reshape", x: y, constants: [Tensor(shape.map(Int64.init))])
             _ = try expectRegion(g, base: y, override: seededTensor(y.shape, seed: 20), box: box)
         }
@@ -172,19 +203,26 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
 
     @Test func splitOutputsCutFromOneInputBox() throws {
         let x = seededTensor([2, 5, 9], seed: 21)
-        let g = OneOpGraph("Split", x: x, constants: [Tensor([Int64(3), 4, 2])], attributes: ["axis": .int(2)], outputs: 3)
-        let run = try expectRegion(g, base: x, override: seededTensor(x.shape, seed: 22), fetch: 1, box: Box([0..<1, 4..<5, 1..<3]))
+        let g = OneOpGraph(
+            "Split", x: x, constants: [Tensor([Int64(3), 4, 2])], attributes: ["axis": .int(2)], outputs: 3)
+        let run = try expectRegion(
+            g, base: x, override: seededTensor(x.shape, seed: 22), fetch: 1, box: Box([0..<1, 4..<5, 1..<3]))
         #expect(readBox(run, input: 0) == Box([0..<1, 4..<5, 4..<6]))
-        _ = try expectRegion(g, base: x, override: seededTensor(x.shape, seed: 23), fetch: 2, box: Box([1..<2, 0..<5, 0..<2]))
-        let first = try expectRegion(g, base: x, override: seededTensor(x.shape, seed: 24), fetch: 0, box: Box([0..<2, 2..<3, 0..<3]))
+        _ = try expectRegion(
+            g, base: x, override: seededTensor(x.shape, seed: 23), fetch: 2, box: Box([1..<2, 0..<5, 0..<2]))
+        let first = try expectRegion(
+            g, base: x, override: seededTensor(x.shape, seed: 24), fetch: 0, box: Box([0..<2, 2..<3, 0..<3]))
         #expect(readBox(first, input: 0) == Box([0..<2, 2..<3, 0..<3]))
     }
 
     @Test func sliceWithSteps() throws {
         let x = seededTensor([2, 9, 3], seed: 24)
-        let g = OneOpGraph("Slice", x: x, constants: [Tensor([Int64(1)]), Tensor([Int64(8)]), Tensor([Int64(1)]), Tensor([Int64(2)])])
+        let g = OneOpGraph(
+            "Slice", x: x,
+            constants: [Tensor([Int64(1)]), Tensor([Int64(8)]), Tensor([Int64(1)]), Tensor([Int64(2)])])
         // Output positions 1...3 of (1, 3, 5, 7) read input positions 3...7.
-        let run = try expectRegion(g, base: x, override: seededTensor(x.shape, seed: 25), box: Box([0..<2, 1..<4, 0..<3]))
+        let run = try expectRegion(
+            g, base: x, override: seededTensor(x.shape, seed: 25), box: Box([0..<2, 1..<4, 0..<3]))
         #expect(readBox(run, input: 0) == Box([0..<2, 3..<8, 0..<3]))
     }
 
@@ -198,7 +236,8 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
         g.graph.nodes[0].inputs = [tableValue, g.x]
         let plan = try Plan(graph: g.graph)
         let base = try plan.runKeepingAll([g.x: ids])
-        let run = try plan.incremental(overriding: [g.x], fetching: [(g.outputs[0], Box([0..<1, 4..<5, 0..<4]))], base: base)
+        let run = try plan.incremental(
+            overriding: [g.x], fetching: [(g.outputs[0], Box([0..<1, 4..<5, 0..<4]))], base: base)
         let changed = Tensor(shape: [2, 5], scalars: [Int64](arrayLiteral: 1, 3, 5, 7, 2, 0, 2, 4, 6, 8))
         let got = try #require(try run.run(base: base, overrides: [g.x: changed])[g.outputs[0]])
         #expect(got.shape == [1, 1, 4])
@@ -206,26 +245,34 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
         // Gather(x, [2, 0], axis 1): positions of the output read positions 2 and 0 of x.
         let x = seededTensor([2, 5, 3], seed: 27)
         let h = OneOpGraph("Gather", x: x, constants: [Tensor([Int64(2), 0])], attributes: ["axis": .int(1)])
-        _ = try expectRegion(h, base: x, override: seededTensor(x.shape, seed: 28), box: Box([1..<2, 1..<2, 0..<2]))
+        _ = try expectRegion(
+            h, base: x, override: seededTensor(x.shape, seed: 28), box: Box([1..<2, 1..<2, 0..<2]))
     }
 
     @Test func concatExpandReduceWhere() throws {
         let x = seededTensor([2, 3, 4], seed: 29)
-        let concat = OneOpGraph("Concat", x: x, constants: [seededTensor([2, 2, 4], seed: 30)], attributes: ["axis": .int(1)])
-        _ = try expectRegion(concat, base: x, override: seededTensor(x.shape, seed: 31), box: Box([1..<2, 2..<4, 1..<3]))
+        let concat = OneOpGraph(
+            "Concat", x: x, constants: [seededTensor([2, 2, 4], seed: 30)], attributes: ["axis": .int(1)])
+        _ = try expectRegion(
+            concat, base: x, override: seededTensor(x.shape, seed: 31), box: Box([1..<2, 2..<4, 1..<3]))
         let small = seededTensor([1, 5, 1], seed: 32)
         let expand = OneOpGraph("Expand", x: small, constants: [Tensor([Int64(3), 5, 4])])
-        let run = try expectRegion(expand, base: small, override: seededTensor(small.shape, seed: 33), box: Box([1..<3, 2..<4, 0..<2]))
+        let run = try expectRegion(
+            expand, base: small, override: seededTensor(small.shape, seed: 33),
+            box: Box([1..<3, 2..<4, 0..<2]))
         #expect(readBox(run, input: 0) == Box([0..<1, 2..<4, 0..<1]))
         let y = seededTensor([2, 5, 6], seed: 34)
-        let reduce = OneOpGraph("ReduceMean", x: y, constants: [Tensor([Int64(-1)])], attributes: ["keepdims": .int(1)])
-        _ = try expectRegion(reduce, base: y, override: seededTensor(y.shape, seed: 35), box: Box([0..<1, 3..<5, 0..<1]))
+        let reduce = OneOpGraph(
+            "ReduceMean", x: y, constants: [Tensor([Int64(-1)])], attributes: ["keepdims": .int(1)])
+        _ = try expectRegion(
+            reduce, base: y, override: seededTensor(y.shape, seed: 35), box: Box([0..<1, 3..<5, 0..<1]))
         let condition = Tensor(shape: [5, 1], scalars: [true, false, true, true, false])
         var select = OneOpGraph("Where", x: y, constants: [Tensor(scalar: Float(0.5))])
         let c = select.graph.addValue(ValueInfo(name: "condition"))
         select.graph.initializers[c] = condition
         select.graph.nodes[0].inputs = [c, select.x, select.graph.nodes[0].inputs[1]]
-        _ = try expectRegion(select, base: y, override: seededTensor(y.shape, seed: 36), box: Box([1..<2, 1..<4, 2..<6]))
+        _ = try expectRegion(
+            select, base: y, override: seededTensor(y.shape, seed: 36), box: Box([1..<2, 1..<4, 2..<6]))
     }
 
     // MARK: Which steps re-run
@@ -233,8 +280,10 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
     @Test func onlyStepsDownstreamOfTheOverrideRun() throws {
         // a = Relu(x); b = Neg(y); out = a + b. Overriding a re-runs the Add alone.
         var graph = Graph()
-        let x = graph.addValue(ValueInfo(name: "x")), y = graph.addValue(ValueInfo(name: "y"))
-        let a = graph.addValue(ValueInfo(name: "a")), b = graph.addValue(ValueInfo(name: "b"))
+        let x = graph.addValue(ValueInfo(name: "x"))
+        let y = graph.addValue(ValueInfo(name: "y"))
+        let a = graph.addValue(ValueInfo(name: "a"))
+        let b = graph.addValue(ValueInfo(name: "b"))
         let out = graph.addValue(ValueInfo(name: "out"))
         graph.inputs = [x, y]
         graph.outputs = [out]
@@ -253,14 +302,17 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
         // Overriding y re-runs Neg and Add; the base is untouched.
         let second = try plan.incremental(overriding: [y], fetching: [(out, nil)], base: base)
         #expect(second.stepCount == 2)
-        #expect(try second.run(base: base, overrides: [y: Tensor([Float(1), 1])])[out]?.scalars(as: Float.self) == [-1, 1])
+        #expect(
+            try second.run(base: base, overrides: [y: Tensor([Float(1), 1])])[out]?.scalars(as: Float.self)
+                == [-1, 1])
         #expect(base[out]?.scalars(as: Float.self) == [-3, -2])
     }
 
     /// One causal attention layer: patching position p changes positions p… only, and the
     /// re-run finds that out and computes fewer elements for a later p.
     @Test func causalAttentionRecomputesLaterPositionsOnly() throws {
-        let s = 6, d = 4
+        let s = 6
+        let d = 4
         var graph = Graph()
         func value(_ name: String) -> ValueID { graph.addValue(ValueInfo(name: name)) }
         func constant(_ name: String, _ tensor: Tensor) -> ValueID {
@@ -270,28 +322,37 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
         }
         let x = value("x")
         graph.inputs = [x]
-        let wq = constant("wq", seededTensor([d, d], seed: 50)), wk = constant("wk", seededTensor([d, d], seed: 51))
-        let wv = constant("wv", seededTensor([d, d], seed: 52)), wo = constant("wo", seededTensor([d, 5], seed: 53))
+        let wq = constant("wq", seededTensor([d, d], seed: 50))
+        let wk = constant("wk", seededTensor([d, d], seed: 51))
+        let wv = constant("wv", seededTensor([d, d], seed: 52))
+        let wo = constant("wo", seededTensor([d, 5], seed: 53))
         var mask = [Float](repeating: 0, count: s * s)
         for i in 0..<s { for j in (i + 1)..<s where j < s { mask[i * s + j] = -1e30 } }
         let m = constant("mask", Tensor(shape: [s, s], scalars: mask))
         let (q, k, v, kt) = (value("q"), value("k"), value("v"), value("kt"))
-        let (scores, masked, probs, attn, h, out) = (value("scores"), value("masked"), value("probs"), value("attn"), value("h"), value("out"))
+        let (scores, masked, probs, attn, h, out) = (
+            value("scores"), value("masked"), value("probs"), value("attn"), value("h"), value("out")
+        )
         graph.nodes = [
             Node(name: "q", opType: "MatMul", inputs: [x, wq], outputs: [q]),
             Node(name: "k", opType: "MatMul", inputs: [x, wk], outputs: [k]),
             Node(name: "v", opType: "MatMul", inputs: [x, wv], outputs: [v]),
-            Node(name: "kt", opType: "Transpose", inputs: [k], outputs: [kt], attributes: ["perm": .ints([0, 2, 1])]),
+            Node(
+                name: "kt", opType: "Transpose", inputs: [k], outputs: [kt],
+                attributes: ["perm": .ints([0, 2, 1])]),
             Node(name: "scores", opType: "MatMul", inputs: [q, kt], outputs: [scores]),
             Node(name: "masked", opType: "Add", inputs: [scores, m], outputs: [masked]),
-            Node(name: "probs", opType: "Softmax", inputs: [masked], outputs: [probs], attributes: ["axis": .int(-1)]),
+            Node(
+                name: "probs", opType: "Softmax", inputs: [masked], outputs: [probs],
+                attributes: ["axis": .int(-1)]),
             Node(name: "attn", opType: "MatMul", inputs: [probs, v], outputs: [attn]),
             Node(name: "h", opType: "Add", inputs: [attn, x], outputs: [h]),
             Node(name: "out", opType: "MatMul", inputs: [h, wo], outputs: [out]),
         ]
         graph.outputs = [out]
         let plan = try Plan(graph: graph)
-        let corrupt = seededTensor([1, s, d], seed: 54), clean = seededTensor([1, s, d], seed: 55)
+        let corrupt = seededTensor([1, s, d], seed: 54)
+        let clean = seededTensor([1, s, d], seed: 55)
         let base = try plan.runKeepingAll([x: corrupt])
         let baseOut = try #require(base[out])
         let run = try plan.incremental(overriding: [x], fetching: [(out, nil)], base: base)
@@ -304,11 +365,14 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
             let (a, b) = (got.scalars(as: Float.self), want.scalars(as: Float.self))
             #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 }, "position \(p)")
             // Positions before p are the base's, bit for bit.
-            #expect(Array(a[..<(p * 5)]) == Array(baseOut.scalars(as: Float.self)[..<(p * 5)]), "position \(p)")
+            #expect(
+                Array(a[..<(p * 5)]) == Array(baseOut.scalars(as: Float.self)[..<(p * 5)]), "position \(p)")
             elements.append(run.lastStatistics.elements)
         }
         // Each later position leaves one more row of every row-wise value to the base.
-        #expect(zip(elements, elements.dropFirst()).allSatisfy { $0 > $1 }, "elements computed per position: \(elements)")
+        #expect(
+            zip(elements, elements.dropFirst()).allSatisfy { $0 > $1 },
+            "elements computed per position: \(elements)")
         // At the last position: its rows of q, k, v (3·4; the transpose folds into the scores'
         // product), the whole scores and masked scores (2·36: a changed key touches every row),
         // its row of probabilities (6: earlier rows mask the changed key), the whole attention
@@ -328,7 +392,11 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
         #expect(BoxCopy.changed(base, at: whole, within: whole, from: base) == nil)
         // A held region: rows 1...2 of batch 1.
         let part = try? tensor.region(Box([1..<2, 1..<3, 0..<4]))
-        #expect(part.flatMap { BoxCopy.changed($0, at: Box([1..<2, 1..<3, 0..<4]), within: Box([1..<2, 1..<3, 0..<4]), from: base) }
+        #expect(
+            part.flatMap {
+                BoxCopy.changed(
+                    $0, at: Box([1..<2, 1..<3, 0..<4]), within: Box([1..<2, 1..<3, 0..<4]), from: base)
+            }
                 == Box([1..<2, 2..<3, 1..<2]))
     }
 
@@ -338,7 +406,9 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
         let plan = try Plan(graph: g.graph)
         let base = try plan.runKeepingAll([g.x: x])
         let run = try plan.incremental(overriding: [g.x], fetching: [(g.outputs[0], nil)], base: base)
-        #expect(throws: InterpreterError.self) { try run.run(base: base, overrides: [g.x: seededTensor([3, 2], seed: 1)]) }
+        #expect(throws: InterpreterError.self) {
+            try run.run(base: base, overrides: [g.x: seededTensor([3, 2], seed: 1)])
+        }
         #expect(throws: InterpreterError.self) { try run.run(base: base, overrides: [g.outputs[0]: x]) }
         #expect(throws: InterpreterError.self) { try run.run(base: base, overrides: [:]) }
     }
