@@ -145,8 +145,10 @@ for target in "${targets[@]}"; do
         status=1
         summary+=("$target: FINDING (exit $code) after ${runs:-?} executions; see $log and $findings/")
         grep -m 3 -E 'ERROR|Fatal error|SUMMARY|deadly signal' "$log" | sed 's/^/    /' || true
+    elif [ "$mode" = regress ]; then
+        summary+=("$target: replayed $(grep -c '^Running: ' "$log") inputs, no finding")
     else
-        summary+=("$target: ${runs:-$(ls "$corpus" | wc -l) inputs} executions, ${speed:-?}/s, corpus $(ls "$corpus" | wc -l), no finding")
+        summary+=("$target: $runs executions, $speed/s, corpus $(ls "$corpus" | wc -l), no finding")
     fi
 done
 printf '%s\n' "${summary[@]}"
