@@ -197,11 +197,38 @@ public struct SweepRecord: Codable, Sendable {
         return try encoder.encode(self)
     }
 
+    /// The most cells a record read from a file may describe (its heatmap is a grid of them).
+    public static let maxCells = 10_000_000
+
     public static func read(_ data: Data) throws -> SweepRecord {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(SweepRecord.self, from: data)
+        let record = try decoder.decode(SweepRecord.self, from: data)
+        // What the heatmap and merges index by must agree with itself.
+        func invalid(_ reason: String) -> DecodingError {
+            .dataCorrupted(.init(codingPath: [], debugDescription: reason))
+        }
+        guard Set(record.targets).count == record.targets.count else {
+            throw invalid("a target is listed twice")
+        }
+        guard Set(record.positions).count == record.positions.count else {
+            throw invalid("a position is listed twice")
+        }
+        if let tokens = record.tokens {
+            guard tokens.clean.count == record.positions.count, tokens.corrupt.count == record.positions.count
+            else {
+                throw invalid("tokens do not match the positions one for one")
+            }
+        }
+        guard record.missing >= 0 else { throw invalid("missing is negative") }
+        let (cells, overflow) = record.targets.count.multipliedReportingOverflow(by: record.positions.count)
+        guard !overflow, cells <= maxCells else {
+            throw invalid(
+                "\(record.targets.count) targets × \(record.positions.count) positions is more than \(maxCells) cells"
+            )
+        }
+        return record
     }
 
     /// The heatmap of the computed cells; cells not computed are hatched.
@@ -213,7 +240,7 @@ public struct SweepRecord: Codable, Sendable {
         for (t, target) in targets.enumerated() {
             for (p, position) in positions.enumerated() {
                 tips[t][p] =
-                    "\(target) @ \(position)" + (tokens.map { " \(Self.quoted($0.clean[p]))" } ?? "")
+                    "\(target) @ \(position)" + token(p)
                     + ": not computed"
             }
         }
@@ -222,7 +249,7 @@ public struct SweepRecord: Codable, Sendable {
             let (t, p) = (i / positions.count, i % positions.count)
             values[t][p] = cell.normalized
             tips[t][p] =
-                "\(cell.target) @ \(cell.position)" + (tokens.map { " \(Self.quoted($0.clean[p]))" } ?? "")
+                "\(cell.target) @ \(cell.position)" + token(p)
                 + ": \(arguments.metric) = \(Heatmap.number(cell.metric)), normalized = \(Heatmap.number(cell.normalized))"
         }
         let name = URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent
@@ -240,7 +267,11 @@ public struct SweepRecord: Codable, Sendable {
             values: values, tooltips: tips, scaleLabel: "normalized")
     }
 
-    static func quoted(_ token: String) -> String { "'" + token + "'" }
+    /// ` 'token'` of column `p`, or nothing.
+    func token(_ p: Int) -> String {
+        guard let tokens, tokens.clean.indices.contains(p) else { return "" }
+        return " '" + tokens.clean[p] + "'"
+    }
 }
 
 /// `sweep.csv`: header `target,position,metric,normalized`, one row per cell, fields quoted as

@@ -59,7 +59,7 @@ struct MergeCommand: ParsableCommand {
         guard var record = merged else { return }
         let total = record.targets.count * record.positions.count
         record.shard = nil
-        record.cells = (0..<total).compactMap { cells[$0].map(SweepRecord.Cell.init) }
+        record.cells = cells.keys.sorted().compactMap { cells[$0].map(SweepRecord.Cell.init) }
         record.missing = total - record.cells.count
         let folder = SweepFolder(path: out)
         try folder.writeRecord(record)

@@ -262,6 +262,33 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("sweep.csv").path))
     }
 
+    /// sweep.json is read back by merge and resume: what does not hold together is refused.
+    @Test func refusesInconsistentRecords() throws {
+        let sweepCase = try SweepCase.named("gpt2-legacy-residual")
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = dir.appendingPathComponent("a")
+        #expect(try onnxpatch(sweepCase.commandLine(out: a.path)).status == 0)
+        let json = a.appendingPathComponent("sweep.json")
+        let original = try Data(contentsOf: json)
+        let edits: [(String, (inout [String: Any]) -> Void)] = [
+            ("tokens do not match the positions", { $0["tokens"] = ["clean": ["a"], "corrupt": ["b"]] }),
+            ("a position is listed twice", { $0["positions"] = [0, 0, 6] }),
+            ("no 'cells'", { $0["cells"] = nil }),
+            ("is more than 10000000 cells", { $0["positions"] = Array(0..<4_000_000) }),
+        ]
+        for (message, edit) in edits {
+            var object = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+            edit(&object)
+            try JSONSerialization.data(withJSONObject: object).write(to: json)
+            let merge = try onnxpatch(["merge", a.path, "--out", dir.appendingPathComponent("m").path])
+            #expect(merge.status == 1 && !merge.signaled, "\(message): \(merge.stderr)")
+            #expect(merge.stderr.contains(message), "\(merge.stderr)")
+            let resume = try onnxpatch(sweepCase.commandLine(out: a.path) + ["--resume"])
+            #expect(resume.status == 1 && resume.stderr.contains(message), "\(resume.stderr)")
+        }
+    }
+
     @Test func refusesShapesThatDiffer() throws {
         let sweepCase = try SweepCase.named("gpt2-dynamo-residual")
         let dir = try temporaryDirectory()
