@@ -329,9 +329,10 @@ public final class Sweep {
             throw .input("\(error)")
         }
         let span = cleanMetric - corruptMetric
+        // No effect is 0, not −0 (when clean < corrupt).
+        let normalized = metric == corruptMetric ? 0 : (metric - corruptMetric) / span
         return SweepCell(
-            target: targets[t], position: position, metric: metric,
-            normalized: span == 0 ? .nan : (metric - corruptMetric) / span)
+            target: targets[t], position: position, metric: metric, normalized: span == 0 ? .nan : normalized)
     }
 
     func incrementalRun(_ t: Int) throws(InterpreterError) -> IncrementalRun {

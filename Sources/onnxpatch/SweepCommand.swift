@@ -124,7 +124,7 @@ struct SweepCommand: ParsableCommand {
         var corruptFeeds = try Self.feeds(corrupt, flag: "--corrupt")
 
         let started = Date()
-        // Hashing a large model takes seconds: it runs beside the load and the two full runs.
+        // Hashing a large model takes seconds: it runs beside the load, the runs and the first cells.
         let hash = BackgroundHash(path: self.model)
         let model = try PatchableGraph(path: self.model, options: limits.importOptions())
         cleanFeeds = try PromptOptions.merge(
@@ -138,7 +138,7 @@ struct SweepCommand: ParsableCommand {
                 metricOutput: metricOutput))
 
         var record = SweepRecord(
-            model: .init(path: self.model, sha256: try hash.value()),
+            model: .init(path: self.model, sha256: ""),
             arguments: .init(
                 clean: Self.files(clean), corrupt: Self.files(corrupt), targets: targets,
                 positions: positions.description, axis: axis, metric: metric.description,
@@ -153,7 +153,9 @@ struct SweepCommand: ParsableCommand {
 
         // Cells already done (resume), then the journal for new ones.
         var done: [Int: SweepCell] = [:]
-        if resume, folder.holdsSweep {
+        let resuming = resume && folder.holdsSweep
+        if resuming {
+            record.model.sha256 = try hash.value()
             let previous = try folder.readRecord()
             if let difference = previous.difference(from: record) {
                 throw CLIError(message: "--resume: \(out) holds a different sweep: \(difference)", code: 1)
@@ -180,19 +182,36 @@ struct SweepCommand: ParsableCommand {
         let skipped = mine.count - todo.count
         if let maxCells, todo.count > maxCells { todo = Array(todo.prefix(maxCells)) }
         record.missing = mine.count - skipped
-        try folder.writeRecord(record)
-        let journal = try folder.openJournal()
-        defer { journal.close() }
+        // A new sweep starts its cells while the model is still being hashed; its record and
+        // journal are written once the hash is known, with the rows finished by then.
+        var journal: Journal?
+        var pending: [String] = []
+        func startJournal() throws {
+            record.model.sha256 = try hash.value()
+            try folder.writeRecord(record)
+            let opened = try folder.openJournal()
+            for row in pending { try opened.append(row) }
+            pending = []
+            journal = opened
+        }
+        defer { journal?.close() }
+        if resuming || hash.isReady { try startJournal() }
 
         let progress = Progress(total: todo.count, enabled: !json && isatty(STDERR_FILENO) == 1)
         let cellsStarted = Date()
         for index in todo {
             let cell = try sweep.run(cellAt: index)
-            try journal.append(SweepCSV.row(cell))
+            if let journal {
+                try journal.append(SweepCSV.row(cell))
+            } else {
+                pending.append(SweepCSV.row(cell))
+                if hash.isReady { try startJournal() }
+            }
             done[index] = cell
             progress.step()
         }
         progress.finish()
+        if journal == nil { try startJournal() }
         let cellSeconds = Date().timeIntervalSince(cellsStarted)
 
         record.cells = mine.compactMap { i in done[i].map(SweepRecord.Cell.init) }
@@ -275,6 +294,13 @@ final class BackgroundHash: @unchecked Sendable {
             result = Result { () throws(ONNXPatchError) in try SHA256.hex(ofFile: path) }
             done.signal()
         }
+    }
+
+    /// Whether the hash is computed (``value()`` will not wait).
+    var isReady: Bool {
+        guard done.wait(timeout: .now()) == .success else { return false }
+        done.signal()
+        return true
     }
 
     /// Waits for the hash.
