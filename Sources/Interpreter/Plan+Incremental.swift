@@ -164,8 +164,15 @@ public final class IncrementalRun {
         self.shapes = shapes
         let overriddenSet = Set(overridden.map(\.index))
         self.overridden = overriddenSet
-        for (value, _) in fetching where base[value] == nil && !overriddenSet.contains(value.index) {
-            throw .graph(.undefinedOutput(value: graph.values[value.index].name))
+        for (value, box) in fetching {
+            guard let tensor = base[value] else {
+                throw .graph(.undefinedOutput(value: graph.values[value.index].name))
+            }
+            if let box, !Box.whole(tensor.shape).contains(box) {
+                throw .inputMismatch(
+                    name: graph.values[value.index].name,
+                    message: "fetched region \(box) is outside its shape \(tensor.shape)")
+            }
         }
         let fetches = fetching.map { (value: $0.0.index, box: $0.1) }
         self.fetches = fetches
@@ -302,13 +309,23 @@ public final class IncrementalRun {
         }
 
         func read(_ value: Int, _ box: Box?, for node: Node) throws(InterpreterError) -> Tensor {
+            // Whole values (all of them when shapes may change, see `restrict`) as they are.
+            if let entry = held[value], box == nil || box == entry.box, !restrict || box != nil {
+                return entry.tensor
+            }
             guard let original = base.values[value] else {
-                if let entry = held[value], box == nil || box == entry.box { return entry.tensor }
                 throw .node(
                     name: node.name, opType: node.opType,
                     message: "input '\(graph.values[value].name)' is not available")
             }
             let box = box ?? Box.whole(original.shape)
+            // Held tensors are regions of the base's shape, or (not restricting) whole values.
+            let shape = restrict ? original.shape : held[value]?.tensor.shape ?? original.shape
+            guard Box.whole(shape).contains(box) else {
+                throw .node(
+                    name: node.name, opType: node.opType,
+                    message: "region \(box) of '\(graph.values[value].name)' is outside its shape \(shape)")
+            }
             do {
                 guard let entry = held[value], box.intersects(entry.changed) else {
                     return try original.region(box)
@@ -375,6 +392,18 @@ public final class IncrementalRun {
                 guard let box = mapping.outputs[k], wanted[k] != nil else { continue }
                 guard k < outputs.count, let output = outputs[k] else {
                     throw .node(name: node.name, opType: node.opType, message: "output \(k) was not produced")
+                }
+                if !restrict {
+                    // Whole outputs, whose shapes may differ from the base's.
+                    let whole = Box.whole(output.shape)
+                    if let original = base.values[value], original.shape == output.shape {
+                        if let differs = BoxCopy.changed(output, at: whole, within: whole, from: original) {
+                            held[value] = Held(tensor: output, box: whole, changed: differs)
+                        }
+                    } else {
+                        held[value] = Held(tensor: output, box: whole, changed: whole)
+                    }
+                    continue
                 }
                 guard output.shape == box.shape else {
                     throw .node(

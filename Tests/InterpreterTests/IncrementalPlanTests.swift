@@ -411,5 +411,13 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
         }
         #expect(throws: InterpreterError.self) { try run.run(base: base, overrides: [g.outputs[0]: x]) }
         #expect(throws: InterpreterError.self) { try run.run(base: base, overrides: [:]) }
+        // Regions outside the value: a fetch, and a changed region of an override.
+        #expect(throws: InterpreterError.self) {
+            try plan.incremental(
+                overriding: [g.x], fetching: [(g.outputs[0], Box([0..<3, 0..<3]))], base: base)
+        }
+        #expect(throws: InterpreterError.self) {
+            try run.run(base: base, overrides: [g.x: x], changed: [g.x: Box([0..<1, 2..<4])])
+        }
     }
 }
