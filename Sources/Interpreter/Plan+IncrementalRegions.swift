@@ -137,7 +137,8 @@ enum RegionRules {
     static func rule(_ c: RegionContext, _ needed: [Box?]) -> RegionMapping? {
         let node = c.node
         let internalMatMul = node.domain == Plan.internalDomain && node.opType == "MatMulTransposedB"
-        guard node.domain.isEmpty || node.domain == "ai.onnx" || internalMatMul else { return nil }
+        let fused = node.domain == Plan.internalDomain && node.opType == Plan.fusedElementwiseOpType
+        guard node.domain.isEmpty || node.domain == "ai.onnx" || internalMatMul || fused else { return nil }
         if node.opType == "Split" { return split(c, needed) }
         guard let out = needed.first ?? nil, let outShape = c.outputShapes.first ?? nil else { return nil }
         // Other outputs (statistics, masks) fall back to whole tensors.
@@ -150,7 +151,7 @@ enum RegionRules {
                 outputs: [output ?? out] + needed.dropFirst().map { _ in nil }, inputs: inputs,
                 execution: execution)
         }
-        if unary.contains(op) || (broadcasting.contains(op) && c.opset >= 7) || op == "CastLike" {
+        if unary.contains(op) || (broadcasting.contains(op) && c.opset >= 7) || op == "CastLike" || fused {
             var inputs: [Box?] = []
             for (i, shape) in c.inputShapes.enumerated() {
                 guard let shape else {
@@ -258,7 +259,8 @@ enum RegionRules {
     static func forwardRule(_ c: RegionContext, _ changed: [Box?]) -> [Box?]? {
         let node = c.node
         let internalMatMul = node.domain == Plan.internalDomain && node.opType == "MatMulTransposedB"
-        guard node.domain.isEmpty || node.domain == "ai.onnx" || internalMatMul else { return nil }
+        let fused = node.domain == Plan.internalDomain && node.opType == Plan.fusedElementwiseOpType
+        guard node.domain.isEmpty || node.domain == "ai.onnx" || internalMatMul || fused else { return nil }
         let op = node.opType
         if op == "Split" {
             guard let d = changed.first ?? nil, changed.dropFirst().allSatisfy({ $0 == nil }),
@@ -288,7 +290,7 @@ enum RegionRules {
             return result
         }
         if unary.contains(op) || (broadcasting.contains(op) && c.opset >= 7) || op == "CastLike"
-            || op == "Expand"
+            || op == "Expand" || fused
         {
             var boxes: [Box?] = []
             for (i, d) in changed.enumerated() {

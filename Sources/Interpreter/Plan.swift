@@ -37,7 +37,8 @@ public final class Plan {
     ///   verifier's error.
     public init(graph: Graph, registry: OpRegistry = .standard, fetches: [ValueID]? = nil) throws(InterpreterError) {
         let fetches = fetches ?? graph.outputs
-        let graph = Self.fuseTransposedMatMuls(graph, fetched: Set(fetches))
+        let (graph, chains) = Self.fuseElementwiseChains(
+            Self.fuseTransposedMatMuls(graph, fetched: Set(fetches)), fetched: Set(fetches))
         self.graph = graph
         self.fetches = fetches
         self.inputIndices = graph.inputs.map(\.index)
@@ -48,7 +49,7 @@ public final class Plan {
         } catch {
             throw .graph(error)
         }
-        let ops = try Self.bind(graph: graph, order: order, registry: registry)
+        let ops = try Self.bind(graph: graph, order: order, registry: registry, chains: chains)
 
         // Classify values: constant (initializer or folded), shape-derived, or data.
         enum Kind { case constant, shapeDerived, data }
@@ -98,33 +99,46 @@ public final class Plan {
         self.constants = constantValues.filter { needed.contains($0.key) }.map { ($0.key, $0.value) }
     }
 
-    /// Binds every node to its operator; collects every unsupported op before failing.
-    static func bind(graph: Graph, order: [Int], registry: OpRegistry) throws(InterpreterError) -> [Int: any Operator] {
+    /// Binds every node to its operator (a fused chain to a ``FusedElementwise`` over its
+    /// members' operators); collects every unsupported op before failing.
+    static func bind(graph: Graph, order: [Int], registry: OpRegistry, chains: [Int: FusedChain] = [:])
+        throws(InterpreterError) -> [Int: any Operator]
+    {
         var missing: [String: (count: Int, example: String)] = [:]
-        var factories: [Int: OpFactory] = [:]
+        var factories: [Int: [OpFactory]] = [:]
         for n in order {
-            let node = graph.nodes[n]
-            let opset = graph.opset(for: node.domain) ?? 0
-            if let factory = registry.factory(opType: node.opType, domain: node.domain, opset: opset) {
-                factories[n] = factory
-                continue
+            for node in chains[n]?.members ?? [graph.nodes[n]] {
+                let opset = graph.opset(for: node.domain) ?? 0
+                if let factory = registry.factory(opType: node.opType, domain: node.domain, opset: opset) {
+                    factories[n, default: []].append(factory)
+                    continue
+                }
+                let op = node.domain.isEmpty || node.domain == "ai.onnx" ? node.opType : "\(node.domain).\(node.opType)"
+                let key = "\(op) (opset \(opset))"
+                missing[key] = ((missing[key]?.count ?? 0) + 1, missing[key]?.example ?? node.name)
             }
-            let op = node.domain.isEmpty || node.domain == "ai.onnx" ? node.opType : "\(node.domain).\(node.opType)"
-            let key = "\(op) (opset \(opset))"
-            missing[key] = ((missing[key]?.count ?? 0) + 1, missing[key]?.example ?? node.name)
         }
         guard missing.isEmpty else {
             throw .unsupportedOps(missing.keys.sorted().map { key in
                 (key, missing[key]?.count ?? 0, missing[key]?.example ?? "")
             })
         }
-        var ops: [Int: any Operator] = [:]
-        for (n, factory) in factories {
-            let node = graph.nodes[n]
+        func make(_ node: Node, _ factory: OpFactory) throws(InterpreterError) -> any Operator {
             do {
-                ops[n] = try factory(OpContext(node: node, opset: graph.opset(for: node.domain) ?? 0))
+                return try factory(OpContext(node: node, opset: graph.opset(for: node.domain) ?? 0))
             } catch {
                 throw .node(name: node.name, opType: node.opType, message: Self.message(error))
+            }
+        }
+        var ops: [Int: any Operator] = [:]
+        for n in order {
+            let bound = factories[n] ?? []
+            if let chain = chains[n] {
+                var members: [any Operator] = []
+                for (node, factory) in zip(chain.members, bound) { members.append(try make(node, factory)) }
+                ops[n] = FusedElementwise(chain, ops: members)
+            } else if let factory = bound.first {
+                ops[n] = try make(graph.nodes[n], factory)
             }
         }
         return ops
@@ -134,6 +148,8 @@ public final class Plan {
         let outputs: [Tensor]
         do {
             outputs = try op.callAsFunction(args)
+        } catch let error as FusedElementwise.MemberError {
+            throw error.error
         } catch {
             throw .node(name: node.name, opType: node.opType, message: message(error))
         }

@@ -27,26 +27,29 @@ extension Kernels {
             }
             return
         }
-        for r in 0..<rows {
-            let row = x + r * cols
-            let out = y + r * cols
-            let mean = rowSum(row, cols) / Float(cols)
-            let meanV = Vector(repeating: mean)
-            var squares = Vector(repeating: 0)
-            var i = 0
-            while i + lanes <= cols {
-                let d = load(row, i) - meanV
-                squares += d * d
-                i += lanes
+        // Rows split over the threads once there are ~32K elements per thread.
+        parallelParts(rows, minimumPart: Swift.max(1, (32 << 10) / cols)) { part in
+            for r in part {
+                let row = x + r * cols
+                let out = y + r * cols
+                let mean = rowSum(row, cols) / Float(cols)
+                let meanV = Vector(repeating: mean)
+                var squares = Vector(repeating: 0)
+                var i = 0
+                while i + lanes <= cols {
+                    let d = load(row, i) - meanV
+                    squares += d * d
+                    i += lanes
+                }
+                if i < cols {
+                    let d = loadPartial(row, i, count: cols - i, fill: mean) - meanV
+                    squares += d * d
+                }
+                let invStdDev = 1 / (squares.sum() / Float(cols) + epsilon).squareRoot()
+                affineRow(row, out, cols, shift: mean, factor: invStdDev, scale: scale, bias: bias)
+                meanOut?[r] = mean
+                invStdDevOut?[r] = invStdDev
             }
-            if i < cols {
-                let d = loadPartial(row, i, count: cols - i, fill: mean) - meanV
-                squares += d * d
-            }
-            let invStdDev = 1 / (squares.sum() / Float(cols) + epsilon).squareRoot()
-            affineRow(row, out, cols, shift: mean, factor: invStdDev, scale: scale, bias: bias)
-            meanOut?[r] = mean
-            invStdDevOut?[r] = invStdDev
         }
     }
 

@@ -50,7 +50,10 @@ extension Kernels {
     ) {
         guard length > 0 else { return }
         if inner == 1 {
-            for o in 0..<outer { row(x + o * length, y + o * length, length) }
+            // Rows split over the threads once there are ~32K elements per thread.
+            parallelParts(outer, minimumPart: Swift.max(1, (32 << 10) / length)) { rows in
+                for o in rows { row(x + o * length, y + o * length, length) }
+            }
             return
         }
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: length)

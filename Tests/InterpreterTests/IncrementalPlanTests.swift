@@ -292,7 +292,8 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
             Node(name: "neg", opType: "Neg", inputs: [y], outputs: [b]),
             Node(name: "add", opType: "Add", inputs: [a, b], outputs: [out]),
         ]
-        let plan = try Plan(graph: graph)
+        // b fetched, so Neg and Add stay two steps (not one fused chain).
+        let plan = try Plan(graph: graph, fetches: [out, b])
         let base = try plan.runKeepingAll([x: Tensor([Float(-1), 2]), y: Tensor([Float(3), 4])])
         #expect(base[a]?.scalars(as: Float.self) == [0, 2])
         let run = try plan.incremental(overriding: [a], fetching: [(out, nil)], base: base)
