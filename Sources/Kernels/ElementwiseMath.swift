@@ -18,7 +18,7 @@ extension Kernels {
 /// Elementwise float32 activations, 16 lanes at a time, with a scalar reference beside them.
 ///
 /// Accuracy against the correctly rounded result: exp and sigmoid about 2e-7 relative, tanh
-/// about 3 ulp, erf 3 ulp below |x| = 0.92 and 1e-7 absolute above (its result is then near ±1).
+/// 4e-7 relative (7 ulp next to ±1), erf 3 ulp below |x| = 0.92 and 1e-7 absolute above (its result is then near ±1).
 /// NaN stays NaN; ±inf give the limits (Gelu(−inf) is NaN, as the formula in float gives).
 extension Kernels {
     /// y[i] = f(x[i]) for n floats; y may alias x.
@@ -113,20 +113,29 @@ extension Kernels {
         1 / (1 + expLanes(-x))
     }
 
-    /// Below |x| = 0.625 the odd series x + x·z·P(z), z = x² (Cephes `tanhf` coefficients);
-    /// above, 1 − 2/(e^{2|x|} + 1) with x's sign, which saturates to 1 once e^{2|x|} overflows.
+    /// The odd rational function x·P(x²)/Q(x²) of degrees 13/6 on x clamped to ±7.905 (where it
+    /// rounds to ±1), the coefficients Eigen and onnxruntime's MLAS use; below |x| = 0.0004, x.
+    /// Half the work of the exp-based form (no exp, one division): 4e-7 relative at most.
     @inline(__always)
     static func tanhVector(_ x: Vector) -> Vector {
-        let magnitude = absolute(x)
-        let e = expLanes(2 * magnitude)
-        var result = withSignOf(x, 1 - 2 / (e + 1))
-        let z = x * x
-        var p = Vector(repeating: -5.704_988_727_45e-3)
-        p = p * z + 2.063_908_879_54e-2
-        p = p * z - 5.373_971_555_31e-2
-        p = p * z + 1.333_144_220_36e-1
-        p = p * z - 3.333_328_194_22e-1
-        result.replace(with: x + x * z * p, where: magnitude .< 0.625)
+        let bound: Float = 7.905_311_107_635_498
+        var c = x
+        c.replace(with: -bound, where: x .< -bound)
+        c.replace(with: bound, where: x .> bound)
+        let z = c * c
+        var p = Vector(repeating: -2.760_768_477_423_55e-16)
+        p = p * z + 2.000_187_904_824_77e-13
+        p = p * z - 8.604_671_522_137_35e-11
+        p = p * z + 5.122_297_090_371_14e-8
+        p = p * z + 1.485_722_357_179_79e-5
+        p = p * z + 6.372_619_288_754_36e-4
+        p = p * z + 4.893_524_558_917_86e-3
+        var q = Vector(repeating: 1.198_258_394_667_02e-6)
+        q = q * z + 1.185_347_056_866_54e-4
+        q = q * z + 2.268_434_632_439_00e-3
+        q = q * z + 4.893_525_185_543_85e-3
+        var result = c * p / q
+        result.replace(with: x, where: absolute(x) .< 0.0004)
         return result
     }
 
