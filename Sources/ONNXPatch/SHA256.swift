@@ -126,35 +126,39 @@ public struct SHA256 {
     private static func compress(_ state: inout State, _ bytes: UnsafeRawBufferPointer) {
         let blocks = bytes.count / 64
         guard blocks > 0, let data = bytes.baseAddress else { return }
-        // W[i] + K[i] for the next 16 rounds, in four slots of four words.
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { buffer in
+        // W[i] + K[i] for the next 16 rounds, in four slots of four words; two such rings, so
+        // that the next block's first words are put in one while the last rounds read the other.
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 32) { buffer in
             k.withUnsafeBytes { table in
-                guard let kw = buffer.baseAddress, let k = table.baseAddress else { return }
-                let ring = UnsafeMutableRawPointer(kw)
+                guard let base = buffer.baseAddress, let k = table.baseAddress else { return }
+                var kw = base
+                var other = base + 16
                 var s = state
                 var p = data
-                for _ in 0..<blocks {
-                    @inline(__always) func words(_ i: Int) -> SIMD4<UInt32> {
-                        SIMD4(
-                            UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16 * i, as: UInt32.self)),
-                            UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16 * i + 4, as: UInt32.self)),
-                            UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt32.self)),
-                            UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16 * i + 12, as: UInt32.self)))
-                    }
-                    /// Puts W[4g…4g+3] + K[4g…4g+3] in slot g mod 4.
-                    @inline(__always) func put(_ x: SIMD4<UInt32>, _ g: Int) {
-                        ring.storeBytes(
-                            of: x &+ k.loadUnaligned(fromByteOffset: 16 * g, as: SIMD4<UInt32>.self),
-                            toByteOffset: 16 * (g & 3), as: SIMD4<UInt32>.self)
-                    }
-                    var x0 = words(0)
-                    var x1 = words(1)
-                    var x2 = words(2)
-                    var x3 = words(3)
-                    put(x0, 0)
-                    put(x1, 1)
-                    put(x2, 2)
-                    put(x3, 3)
+                @inline(__always) func words(_ i: Int, at p: UnsafeRawPointer) -> SIMD4<UInt32> {
+                    SIMD4(
+                        UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16 * i, as: UInt32.self)),
+                        UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16 * i + 4, as: UInt32.self)),
+                        UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt32.self)),
+                        UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16 * i + 12, as: UInt32.self)))
+                }
+                /// Puts W[4g…4g+3] + K[4g…4g+3] in slot g mod 4 of `ring`.
+                @inline(__always) func put(
+                    _ x: SIMD4<UInt32>, _ g: Int, in ring: UnsafeMutablePointer<UInt32>
+                ) {
+                    UnsafeMutableRawPointer(ring).storeBytes(
+                        of: x &+ k.loadUnaligned(fromByteOffset: 16 * g, as: SIMD4<UInt32>.self),
+                        toByteOffset: 16 * (g & 3), as: SIMD4<UInt32>.self)
+                }
+                var x0 = words(0, at: p)
+                var x1 = words(1, at: p)
+                var x2 = words(2, at: p)
+                var x3 = words(3, at: p)
+                put(x0, 0, in: kw)
+                put(x1, 1, in: kw)
+                put(x2, 2, in: kw)
+                put(x3, 3, in: kw)
+                for n in 0..<blocks {
                     var (a, b, c, d, e, f, g, h) = (s.h0, s.h1, s.h2, s.h3, s.h4, s.h5, s.h6, s.h7)
                     var bc = b ^ c
                     // Sixteen rounds in four parts, each reading one slot.
@@ -182,30 +186,48 @@ public struct SHA256 {
                         round(c, d, e, &f, g, h, a, &b, kw[14], &bc)
                         round(b, c, d, &e, f, g, h, &a, kw[15], &bc)
                     }
-                    // Rounds 0-47: after each four rounds, the next four schedule words take
-                    // their slot. (Out-of-order execution overlaps the vector schedule with
+                    // Rounds 0-47: after each four rounds, the four schedule words 16 ahead
+                    // take their slot. (Out-of-order execution overlaps this vector work with
                     // the scalar rounds; laid out as two passes, the whole is 30% slower.)
                     var group = 4
                     while group < 16 {
                         rounds0to3()
                         x0 = schedule(x0, x1, x2, x3)
-                        put(x0, group)
+                        put(x0, group, in: kw)
                         rounds4to7()
                         x1 = schedule(x1, x2, x3, x0)
-                        put(x1, group + 1)
+                        put(x1, group + 1, in: kw)
                         rounds8to11()
                         x2 = schedule(x2, x3, x0, x1)
-                        put(x2, group + 2)
+                        put(x2, group + 2, in: kw)
                         rounds12to15()
                         x3 = schedule(x3, x0, x1, x2)
-                        put(x3, group + 3)
+                        put(x3, group + 3, in: kw)
                         group += 4
                     }
-                    // Rounds 48-63.
+                    // Rounds 48-63, beside the next block's first words.
+                    let next = p + 64
+                    let more = n + 1 < blocks
                     rounds0to3()
+                    if more {
+                        x0 = words(0, at: next)
+                        put(x0, 0, in: other)
+                    }
                     rounds4to7()
+                    if more {
+                        x1 = words(1, at: next)
+                        put(x1, 1, in: other)
+                    }
                     rounds8to11()
+                    if more {
+                        x2 = words(2, at: next)
+                        put(x2, 2, in: other)
+                    }
                     rounds12to15()
+                    if more {
+                        x3 = words(3, at: next)
+                        put(x3, 3, in: other)
+                    }
                     s.h0 &+= a
                     s.h1 &+= b
                     s.h2 &+= c
@@ -214,7 +236,8 @@ public struct SHA256 {
                     s.h5 &+= f
                     s.h6 &+= g
                     s.h7 &+= h
-                    p += 64
+                    swap(&kw, &other)
+                    p = next
                 }
                 state = s
             }

@@ -24,7 +24,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         // The model's hash goes in the manifest; it takes about as long as loading and running
         // the model, so it runs beside them.
-        let hash = BackgroundHash(path: self.model)
+        let hash = BackgroundHash(path: self.model, yielding: true)
         var feeds = try input.feeds()
         let texts = try patch.texts()
         let patches = try texts.map { try Patch($0) }
