@@ -22,6 +22,9 @@ struct RunCommand: ParsableCommand {
     var out: String
 
     func run() throws {
+        // The model's hash goes in the manifest; it takes about as long as loading and running
+        // the model, so it runs beside them.
+        let hash = BackgroundHash(path: self.model, yielding: true)
         var feeds = try input.feeds()
         let texts = try patch.texts()
         let patches = try texts.map { try Patch($0) }
@@ -32,7 +35,7 @@ struct RunCommand: ParsableCommand {
         let result = try model.run(feeds, patches: patches, probes: probes)
         let seconds = Date().timeIntervalSince(started)
         let manifest = try OutputWriter.write(
-            result, to: out, modelPath: self.model, modelSHA256: try SHA256.hex(ofFile: self.model), patches: texts)
+            result, to: out, modelPath: self.model, modelSHA256: hash.value, patches: texts)
         let n = manifest.outputs.count, p = manifest.probes.count
         print("ran \(self.model) in \(String(format: "%.3f", seconds)) s with \(patches.count) patch\(patches.count == 1 ? "" : "es"); "
               + "wrote \(n) output\(n == 1 ? "" : "s") and \(p) probe\(p == 1 ? "" : "s") to \(out)/")

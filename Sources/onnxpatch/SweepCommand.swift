@@ -284,33 +284,6 @@ struct SweepCommand: ParsableCommand {
     }
 }
 
-/// A file's SHA-256, computed on a thread of its own.
-final class BackgroundHash: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var result: Result<String, ONNXPatchError> = .failure(.input("hash not computed"))
-
-    init(path: String) {
-        Thread.detachNewThread { [self] in
-            result = Result { () throws(ONNXPatchError) in try SHA256.hex(ofFile: path) }
-            done.signal()
-        }
-    }
-
-    /// Whether the hash is computed (``value()`` will not wait).
-    var isReady: Bool {
-        guard done.wait(timeout: .now()) == .success else { return false }
-        done.signal()
-        return true
-    }
-
-    /// Waits for the hash.
-    func value() throws -> String {
-        done.wait()
-        done.signal()
-        return try result.get()
-    }
-}
-
 /// Cells done, rate and time left on one stderr line, redrawn at most five times a second.
 final class Progress {
     let total: Int
