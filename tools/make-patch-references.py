@@ -49,14 +49,15 @@ import json
 import os
 import re
 import shutil
+import sys
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import helper, numpy_helper
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODELS = os.path.join(ROOT, "Fixtures", "models")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnx_splice import MODELS, ROOT, copy_model, expose, probe, rename, run, save, set_nodes  # noqa: E402
+
 OUT_ROOT = os.path.join(ROOT, "Fixtures", "patches")
 
 
@@ -117,36 +118,6 @@ class Resolver:
 
 
 # ---------------------------------------------------------------------------------------------
-# Running
-
-
-def session(model):
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    opts.intra_op_num_threads = 1
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-
-
-def expose(model, values):
-    """A copy of `model` with an Identity of each value as an extra output `__expose_i`."""
-    m = onnx.ModelProto()
-    m.CopyFrom(model)
-    names = []
-    for i, v in enumerate(values):
-        name = f"__expose_{i}"
-        m.graph.node.append(helper.make_node("Identity", [v], [name], name=f"__expose_node_{i}"))
-        m.graph.output.append(onnx.ValueInfoProto(name=name))
-        names.append(name)
-    return m, names
-
-
-def run(model, feeds, names):
-    return dict(zip(names, session(model).run(names, feeds)))
-
-
-# ---------------------------------------------------------------------------------------------
 # The rewrite
 
 
@@ -202,12 +173,9 @@ def reference(model, feeds, specs, final_probes):
     parsed = [(text, *parse_spec(text)) for text in specs]
     targets = sorted({v for _, t, *_ in parsed for v in resolver.resolve(t)}
                      | {v for t in final_probes for v in resolver.resolve(t)})
-    probe_model, exposed = expose(model, targets)
-    known = run(probe_model, feeds, exposed)
-    meta = {v: known[e] for v, e in zip(targets, exposed)}
+    meta = probe(model, feeds, targets)
 
-    m = onnx.ModelProto()
-    m.CopyFrom(model)
+    m = copy_model(model)
     g = m.graph
     inputs = {i.name for i in g.input}
     producer = {o: n for n in g.node for o in n.output}
@@ -221,7 +189,7 @@ def reference(model, feeds, specs, final_probes):
     for v in remaining:
         tip[v] = v if v in inputs else v + "__orig"
         if v in producer:
-            producer[v].output[:] = [tip[v] if o == v else o for o in producer[v].output]
+            rename(producer[v].output, v, tip[v])
         elif v in initializer:
             initializer[v].name = tip[v]
         chains[v] = []
@@ -260,14 +228,8 @@ def reference(model, feeds, specs, final_probes):
             own = {id(n) for n in nodes}
             for n in order:
                 if id(n) not in own:
-                    n.input[:] = [tip[v] if i == v else i for i in n.input]
-    copies = []
-    for n in order:
-        c = onnx.NodeProto()
-        c.CopyFrom(n)
-        copies.append(c)
-    del g.node[:]
-    g.node.extend(copies)
+                    rename(n.input, v, tip[v])
+    set_nodes(g, order)
 
     graph_outputs = [o.name for o in g.output]
     watched = [p for _, p in probes] + [c for check in checks for c in check[:2]]
@@ -359,12 +321,6 @@ def cases_for(name, fixture, model, feeds):
          ["input_ids"]),
     ]
     return cases, files
-
-
-def save(path, array):
-    array = np.ascontiguousarray(array)
-    with open(path, "wb") as f:
-        np.lib.format.write_array(f, array, version=(1, 0), allow_pickle=False)
 
 
 def sanitize(name):

@@ -37,30 +37,16 @@ import json
 import os
 import re
 import shutil
+import sys
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import helper, numpy_helper
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODELS = os.path.join(ROOT, "Fixtures", "models")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnx_splice import MODELS, ROOT, copy_model, probe, rename, save, session, set_nodes  # noqa: E402
+
 OUT_ROOT = os.path.join(ROOT, "Fixtures", "sweeps")
-
-
-def session(model):
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    opts.intra_op_num_threads = 1
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-
-
-def copy(model):
-    m = onnx.ModelProto()
-    m.CopyFrom(model)
-    return m
 
 
 def module_scope(node):
@@ -86,21 +72,9 @@ def value_of(model, target):
     return target
 
 
-def expose(model, values, feeds):
-    m = copy(model)
-    names = []
-    for i, v in enumerate(values):
-        name = f"__expose_{i}"
-        m.graph.node.append(helper.make_node("Identity", [v], [name], name=f"__expose_node_{i}"))
-        m.graph.output.append(onnx.ValueInfoProto(name=name))
-        names.append(name)
-    got = session(m).run(names, feeds)
-    return dict(zip(values, got))
-
-
 def patched_model(model, value, clean_value, axis, position):
     """`model` with `value` replaced at index `position` of `axis` by `clean_value`."""
-    m = copy(model)
+    m = copy_model(model)
     g = m.graph
     mask = np.zeros(clean_value.shape, dtype=bool)
     index = [slice(None)] * clean_value.ndim
@@ -112,12 +86,12 @@ def patched_model(model, value, clean_value, axis, position):
     if value in inputs:
         new = value + "__patched"
         for n in g.node:
-            n.input[:] = [new if i == value else i for i in n.input]
+            rename(n.input, value, new)
         where = helper.make_node("Where", ["__sweep_mask", "__sweep_clean", value], [new], name="__sweep_where")
         nodes = [where] + list(g.node)
     else:
         producer = next(n for n in g.node if value in n.output)
-        producer.output[:] = [value + "__orig" if o == value else o for o in producer.output]
+        rename(producer.output, value, value + "__orig")
         where = helper.make_node("Where", ["__sweep_mask", "__sweep_clean", value + "__orig"], [value],
                                  name="__sweep_where")
         nodes = []
@@ -125,13 +99,7 @@ def patched_model(model, value, clean_value, axis, position):
             nodes.append(n)
             if n is producer:
                 nodes.append(where)
-    copies = []
-    for n in nodes:
-        c = onnx.NodeProto()
-        c.CopyFrom(n)
-        copies.append(c)
-    del g.node[:]
-    g.node.extend(copies)
+    set_nodes(g, nodes)
     return m
 
 
@@ -153,12 +121,6 @@ def metric(spec, row, clean_row):
     lp, lq = log_softmax(row), log_softmax(clean_row)
     p = np.exp(lp)
     return float(np.sum(np.where(p > 0, p * (lp - lq), 0.0)))
-
-
-def save(path, array):
-    array = np.ascontiguousarray(array)
-    with open(path, "wb") as f:
-        np.lib.format.write_array(f, array, version=(1, 0), allow_pickle=False)
 
 
 def make(case, fixture_name, targets, resolved, positions, axis, metric_spec, corrupt_at):
@@ -189,8 +151,8 @@ def make(case, fixture_name, targets, resolved, positions, axis, metric_spec, co
             files["clean"][name] = files["corrupt"][name] = f"Fixtures/models/{fixture_name}/{fixture['inputs'][name]}"
 
     values = [value_of(model, t) for t in resolved]
-    clean_values = expose(model, values + [output], clean)
-    corrupt_values = expose(model, [output], corrupt)
+    clean_values = probe(model, clean, values + [output])
+    corrupt_values = probe(model, corrupt, [output])
     clean_row = clean_values[output][0, -1].astype(np.float64)
     corrupt_row = corrupt_values[output][0, -1].astype(np.float64)
     if metric_spec.endswith("{A},{B}") or metric_spec.endswith("{A}"):

@@ -21,19 +21,9 @@ extension Kernels {
                     for ci in 0..<cg {
                         let plane = x + (n * c.channels + group * cg + ci) * g.inputCount
                         let w = weights + (m * cg + ci) * kCount
-                        var tap = [Int](repeating: 0, count: g.rank)
-                        var t = 0
-                        repeat {
-                            var offset = 0
-                            var inside = true
-                            for a in 0..<g.rank {
-                                let i = o[a] * g.strides[a] + tap[a] * g.dilations[a] - g.padBegin[a]
-                                inside = inside && i >= 0 && i < g.input[a]
-                                offset += i * inStrides[a]
-                            }
-                            if inside { sum += Double(plane[offset]) * Double(w[t]) }
-                            t += 1
-                        } while advance(&tap, g.kernel, upTo: g.rank)
+                        forEachTap(of: o, g, inStrides) { t, offset in
+                            sum += Double(plane[offset]) * Double(w[t])
+                        }
                     }
                     out.pointee = Float(sum)
                     out += 1
@@ -65,21 +55,10 @@ extension Kernels {
                     for mi in 0..<mg {
                         let m = group * mg + mi
                         let w = weights + (ci * mg + mi) * kCount
-                        var tap = [Int](repeating: 0, count: g.rank)
-                        var t = 0
-                        repeat {
-                            var offset = 0
-                            var inside = true
-                            for a in 0..<g.rank {
-                                let i = o[a] * g.strides[a] + tap[a] * g.dilations[a] - g.padBegin[a]
-                                inside = inside && i >= 0 && i < g.input[a]
-                                offset += i * yStrides[a]
-                            }
-                            if inside {
-                                sums[(n * c.outChannels + m) * yCount + offset] += value * Double(w[t])
-                            }
-                            t += 1
-                        } while advance(&tap, g.kernel, upTo: g.rank)
+                        let plane = (n * c.outChannels + m) * yCount
+                        forEachTap(of: o, g, yStrides) { t, offset in
+                            sums[plane + offset] += value * Double(w[t])
+                        }
                     }
                     xi += 1
                 } while advance(&o, g.output, upTo: g.rank)
@@ -88,5 +67,26 @@ extension Kernels {
         for (i, s) in sums.enumerated() {
             output[i] = Float(s + Double(bias?[(i / yCount) % c.outChannels] ?? 0))
         }
+    }
+
+    /// Calls `body(t, offset)` for each kernel tap `t` (row-major over the kernel) of the window
+    /// at output position `o` that lands inside the input, `offset` being the tap's element in
+    /// an input plane of row-major `strides`; taps in the padding are skipped.
+    private static func forEachTap(
+        of o: [Int], _ g: WindowGeometry, _ strides: [Int], _ body: (_ t: Int, _ offset: Int) -> Void
+    ) {
+        var tap = [Int](repeating: 0, count: g.rank)
+        var t = 0
+        repeat {
+            var offset = 0
+            var inside = true
+            for a in 0..<g.rank {
+                let i = o[a] * g.strides[a] + tap[a] * g.dilations[a] - g.padBegin[a]
+                inside = inside && i >= 0 && i < g.input[a]
+                offset += i * strides[a]
+            }
+            if inside { body(t, offset) }
+            t += 1
+        } while advance(&tap, g.kernel, upTo: g.rank)
     }
 }

@@ -60,19 +60,7 @@ extension Kernels {
         b: UnsafePointer<T>, ldb: Int,
         beta: T, c: UnsafeMutablePointer<T>, ldc: Int
     ) {
-        checkGEMMArguments(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
-        for i in 0..<m {
-            for j in 0..<n {
-                var sum: T = 0
-                for p in 0..<k {
-                    let aip = transA ? a[p * lda + i] : a[i * lda + p]
-                    let bpj = transB ? b[j * ldb + p] : b[p * ldb + j]
-                    sum += aip * bpj
-                }
-                let old = beta == 0 ? 0 : beta * c[i * ldc + j]
-                c[i * ldc + j] = alpha * sum + old
-            }
-        }
+        naiveLoop(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, add: +, multiply: *)
     }
 
     /// Naive integer GEMM with the same contract; arithmetic wraps on overflow, as NumPy's does.
@@ -82,6 +70,19 @@ extension Kernels {
         b: UnsafePointer<T>, ldb: Int,
         beta: T, c: UnsafeMutablePointer<T>, ldc: Int
     ) {
+        naiveLoop(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, add: &+, multiply: &*)
+    }
+
+    /// The loop of both ``gemmNaive`` overloads, with the element type's `add` and `multiply`
+    /// (wrapping for integers). Inlined so that each overload gets its own loop with the
+    /// operators in place, as when each wrote it out.
+    @inline(__always)
+    private static func naiveLoop<T: Numeric>(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+        _ alpha: T, _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int,
+        _ beta: T, _ c: UnsafeMutablePointer<T>, _ ldc: Int,
+        add: (T, T) -> T, multiply: (T, T) -> T
+    ) {
         checkGEMMArguments(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
         for i in 0..<m {
             for j in 0..<n {
@@ -89,10 +90,10 @@ extension Kernels {
                 for p in 0..<k {
                     let aip = transA ? a[p * lda + i] : a[i * lda + p]
                     let bpj = transB ? b[j * ldb + p] : b[p * ldb + j]
-                    sum = sum &+ aip &* bpj
+                    sum = add(sum, multiply(aip, bpj))
                 }
-                let old = beta == 0 ? 0 : beta &* c[i * ldc + j]
-                c[i * ldc + j] = alpha &* sum &+ old
+                let old = beta == 0 ? 0 : multiply(beta, c[i * ldc + j])
+                c[i * ldc + j] = add(multiply(alpha, sum), old)
             }
         }
     }

@@ -153,6 +153,39 @@ struct ConvTests {
         }
     }
 
+    @Test(
+        "Conv and ConvTranspose refuse bad operands with errors naming the op",
+        arguments: ["Conv", "ConvTranspose"])
+    func sharedErrors(op: String) throws {
+        let x = Tensor(shape: [1, 1, 3], scalars: [1, 2, 3] as [Float])
+        let w = Tensor(shape: [1, 1, 2], scalars: [1, 1] as [Float])
+        let flat = Tensor(shape: [1, 3], scalars: [1, 2, 3] as [Float])
+        ShapeTestData.expectOpError("\(op): X must be (N, C, D1…)", "X [1,3], W [1,1,2]") {
+            _ = try runOp(op, [flat, w])
+        }
+        ShapeTestData.expectOpError("\(op): group must be in 1...1048576, got 0") {
+            _ = try runOp(op, [x, w], attributes: ["group": .int(0)])
+        }
+        ShapeTestData.expectOpError("\(op): B must have shape [1], got [2]") {
+            _ = try runOp(op, [x, w, Tensor([1, 2] as [Float])])
+        }
+        let ints = Tensor(shape: [1, 1, 3], scalars: [1, 2, 3] as [Int32])
+        ShapeTestData.expectOpError("\(op): X must be a float tensor") { _ = try runOp(op, [ints, w]) }
+        ShapeTestData.expectOpError("\(op): B must be a float tensor") {
+            _ = try runOp(op, [x, w, Tensor([1] as [Int32])])
+        }
+    }
+
+    @Test("an empty batch gives an empty Y of the output shape and X's dtype")
+    func emptyBatch() throws {
+        let x = Tensor(shape: [0, 1, 3], scalars: [Float16]())
+        let w = Tensor(shape: [1, 1, 2], scalars: [1, 1] as [Float16])
+        let conv = try runOp("Conv", [x, w])[0]
+        #expect(conv.shape == [0, 1, 2] && conv.dtype == .float16)
+        let transpose = try runOp("ConvTranspose", [x, w])[0]
+        #expect(transpose.shape == [0, 1, 4] && transpose.dtype == .float16)
+    }
+
     // MARK: - Quantized and deformable
 
     @Test("ConvInteger subtracts the zero points and accumulates into int32")

@@ -91,6 +91,16 @@ import Testing
         #expect(c == [0])
     }
 
+    @Test func integerNaiveWrapsInAlphaAndBetaWithTransposes() {
+        // op(A) = [[Int32.max, 3]] stored transposed, op(B) = [[2], [5]] stored transposed.
+        let a: [Int32] = [Int32.max, 3], b: [Int32] = [2, 5]
+        var c: [Int32] = [Int32.max]
+        Kernels.gemmNaive(transA: true, transB: true, m: 1, n: 1, k: 2, alpha: 3, a: a, lda: 1, b: b,
+                          ldb: 2, beta: 2, c: &c, ldc: 1)
+        // Sum: −2 + 15 = 13; alpha·13 = 39; beta·Int32.max wraps to −2; 39 − 2 = 37.
+        #expect(c == [37])
+    }
+
     @Test func handComputedProduct() {
         // [[1,2,3],[4,5,6]] · [[7,8],[9,10],[11,12]] = [[58,64],[139,154]]
         let a: [Float] = [1, 2, 3, 4, 5, 6], b: [Float] = [7, 8, 9, 10, 11, 12]

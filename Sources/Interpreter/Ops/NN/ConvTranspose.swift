@@ -20,11 +20,7 @@ struct ConvTransposeOp: Operator {
     init(_ context: OpContext) throws {
         let node = context.node
         window = try WindowAttributes(node, op: "ConvTranspose")
-        group = try node.int("group", default: 1)
-        guard (1...WindowAttributes.maxAttributeValue).contains(group) else {
-            throw OpError(
-                "ConvTranspose: group must be in 1...\(WindowAttributes.maxAttributeValue), got \(group)")
-        }
+        group = try NNSupport.group(node, "ConvTranspose")
         outputPadding = try node.ints("output_padding")
         outputShape = try node.ints("output_shape")
         let limit = WindowAttributes.maxAttributeValue
@@ -37,14 +33,7 @@ struct ConvTransposeOp: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0)
-        let w = try inputs.required(1)
-        let b = inputs.optional(2)
-        guard x.rank >= 3, w.rank == x.rank else {
-            throw OpError(
-                "ConvTranspose: X must be (N, C, D1…) with at least one spatial axis and W of the same rank; got X \(MathSupport.text(x.shape)), W \(MathSupport.text(w.shape))"
-            )
-        }
+        let (x, w, b) = try NNSupport.convolutionOperands(inputs, "ConvTranspose")
         let channels = x.shape[1]
         guard w.shape[0] == channels, channels % group == 0 else {
             throw OpError(
@@ -52,40 +41,22 @@ struct ConvTransposeOp: Operator {
             )
         }
         let outChannels = w.shape[1] * group
-        if let b, b.count != outChannels || b.rank != 1 {
-            throw OpError(
-                "ConvTranspose: B must have shape [\(outChannels)], got \(MathSupport.text(b.shape))")
-        }
+        try NNSupport.checkBias(b, outChannels, "ConvTranspose")
         let spatial = Array(x.shape[2...])
         let kernel = try window.kernel(rank: spatial.count, weights: Array(w.shape[2...]))
         let geometry = try self.geometry(input: spatial, kernel: kernel)
         let channelInfo = Kernels.ConvChannels(
             batch: x.shape[0], channels: channels, outChannels: outChannels, group: group)
-        _ = try ShapeSupport.product([outChannels / group, geometry.kernelCount, geometry.outputCount])  // the im2col workspace
-        try MathSupport.checkBLAS(
-            "ConvTranspose", [geometry.outputCount, outChannels / group * geometry.kernelCount])
-
-        let xf = try NNSupport.floats(x, "ConvTranspose", "X")
-        let wf = try NNSupport.floats(w, "ConvTranspose", "W")
-        let bf = try b.map { bias throws(OpError) in try NNSupport.floats(bias, "ConvTranspose", "B") }
-        var y = try ShapeSupport.allocate(.float32, [x.shape[0], outChannels] + geometry.input)
-        guard y.count > 0 else { return [try NNSupport.restore(y, to: x.dtype)] }
-        let scratchCount = Kernels.convolutionTransposeWorkspace(channels: channelInfo, geometry: geometry)
-        try NNSupport.withScratch(scratchCount, "ConvTranspose") { scratch in
-            xf.withUnsafeBufferPointer(of: Float.self) { px in
-                wf.withUnsafeBufferPointer(of: Float.self) { pw in
-                    y.withUnsafeMutableBufferPointer(of: Float.self) { py in
-                        withBias(bf) { pb in
-                            Kernels.convolutionTranspose(
-                                px.baseAddress!, weights: pw.baseAddress!, bias: pb,
-                                channels: channelInfo, geometry: geometry,
-                                output: py.baseAddress!, workspace: scratch)
-                        }
-                    }
-                }
-            }
+        let y = try NNSupport.convolve(
+            "ConvTranspose", x: x, w: w, b: b, channels: channelInfo, geometry: geometry,
+            columnRows: outChannels / group, spatial: geometry.input,
+            workspace: Kernels.convolutionTransposeWorkspace
+        ) { x, w, b, y, workspace in
+            Kernels.convolutionTranspose(
+                x, weights: w, bias: b, channels: channelInfo, geometry: geometry, output: y,
+                workspace: workspace)
         }
-        return [try NNSupport.restore(y, to: x.dtype)]
+        return [y]
     }
 
     /// The geometry of the forward convolution from Y back to X: its input is Y's spatial
