@@ -261,7 +261,7 @@ final class TensorDecoder {
         guard aligned, dtype != .bool else {
             // Copied a slice at a time, each slice's file pages released right after, so the
             // mapped and the copied bytes of a large weight are never resident together (a
-            // 147 MiB embedding used to cost 147 MiB of file pages at the peak of the load).
+            // 147 MiB weight used to add 147 MiB of file pages at the peak of the load).
             let storage = TensorStorage(byteCount: range.count, zeroed: false)
             for offset in stride(from: 0, to: range.count, by: copySliceBytes) {
                 let count = min(copySliceBytes, range.count - offset)
