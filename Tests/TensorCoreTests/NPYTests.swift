@@ -66,4 +66,43 @@ import Testing
     @Test func refusesBFloat16OnWrite() {
         #expect(throws: TensorError.self) { try NPY.encode(Tensor([BFloat16(1)])) }
     }
+
+    @Test func writeProducesNumPyBytesAndReplacesAnExistingFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("npy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("x.npy").path
+        try Data(repeating: 0x55, count: 5000).write(to: URL(fileURLWithPath: path))
+
+        try NPY.write(Tensor(shape: [2, 3], scalars: [0, 1, 2, 3, 4, 5] as [Float]), path: path)
+        let expected = Self.numpyBytes(
+            descr: "<f4", shape: "(2, 3)", payload: Self.floats([0, 1, 2, 3, 4, 5]))
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == expected)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["x.npy"])
+
+        // A tensor of several MiB and an empty one take the same path.
+        let big = Tensor(shape: [3, 1 << 19], scalars: (0..<(3 << 19)).map { Int32($0) })
+        try NPY.write(big, path: path)
+        #expect(try NPY.read(path: path).scalars(as: Int32.self) == big.scalars(as: Int32.self))
+        try NPY.write(Tensor(shape: [0, 2], scalars: [] as [Int64]), path: path)
+        #expect(try NPY.read(path: path).shape == [0, 2])
+    }
+
+    @Test func failedWriteLeavesNoFileBehind() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("npy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let missing = folder.appendingPathComponent("no/such/folder/x.npy").path
+        #expect {
+            try NPY.write(Tensor([1] as [Float]), path: missing)
+        } throws: { "\($0)".contains(missing) && "\($0)".contains("cannot write file") }
+        // A directory in the way: the temporary file is written, the rename fails, it is removed.
+        let blocked = folder.appendingPathComponent("taken.npy")
+        try FileManager.default.createDirectory(
+            at: blocked.appendingPathComponent("inside"), withIntermediateDirectories: true)
+        #expect(throws: TensorError.self) { try NPY.write(Tensor([1] as [Float]), path: blocked.path) }
+        let bfloat16 = folder.appendingPathComponent("b.npy").path
+        #expect(throws: TensorError.self) { try NPY.write(Tensor([BFloat16(1)]), path: bfloat16) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["taken.npy"])
+    }
 }
