@@ -64,6 +64,13 @@ extension Kernels {
         }
         precondition(sources.allSatisfy { $0.period >= 1 && $0.run >= 1 }, "elementwise source without elements")
         // Parts of at least 32 tiles: below ~100 µs of work a second thread costs more than it saves.
+        if let gelu = GeluTanhProgram(steps, sources), sources[gelu.x].run == 1, sources[gelu.x].period >= count {
+            let x = sources[gelu.x].base
+            parallelParts(count, minimumPart: 32 * elementwiseTile) { part in
+                gelu.run(x + part.lowerBound, output + part.lowerBound, part.count)
+            }
+            return
+        }
         parallelParts(count, minimumPart: 32 * elementwiseTile) { part in
             elementwisePart(steps, sources, output, part)
         }

@@ -61,6 +61,32 @@ import Testing
         #expect(worstError(fused, exact, atol: 1e-6, rtol: 1e-5) <= 1)
     }
 
+    /// The GELU above runs as the one-loop template (the test before compares it with the
+    /// element-by-element reference); programs that differ anywhere do not match it.
+    @Test func theTanhGeluTemplateMatchesOnlyThatProgram() {
+        let x: [Float] = [1, 2, 3]
+        let values = [0] + constants
+        values.withUnsafeBufferPointer { c in
+            x.withUnsafeBufferPointer { p in
+                let sources = [Kernels.ElementwiseSource(base: p.baseAddress!, period: 3, run: 1)]
+                    + (1..<values.count).map { Kernels.ElementwiseSource(base: c.baseAddress! + $0, period: 1, run: 1) }
+                #expect(Kernels.GeluTanhProgram(gelu, sources) != nil)
+                var shuffled = gelu
+                shuffled[0].operands.reverse()  // 0.5·x written as x·0.5
+                #expect(Kernels.GeluTanhProgram(shuffled, sources) != nil)
+                var other = gelu
+                other[6].operation = .subtract  // tanh − 1
+                #expect(Kernels.GeluTanhProgram(other, sources) == nil)
+                other = gelu
+                other[3].operands = [1, 8]  // 0.5 + c·x³ instead of x + c·x³
+                #expect(Kernels.GeluTanhProgram(other, sources) == nil)
+                var broadcast = sources
+                broadcast[1].period = 3  // h no scalar
+                #expect(Kernels.GeluTanhProgram(gelu, broadcast) == nil)
+            }
+        }
+    }
+
     /// Output [4, 7, 5]: x full, bias over the last axis, a per-row value [7, 1], a scalar;
     /// y = x·row + bias − s, checked against the nested loop over the three axes.
     @Test func broadcastSourcesReadTheRightElements() {
