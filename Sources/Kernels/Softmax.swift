@@ -71,10 +71,20 @@ extension Kernels {
     // x and y are (n); y may alias x.
     private static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         let maximum = Vector(repeating: rowMax(x, n))
-        var sums = Vector(repeating: 0)
+        // A causal mask makes about half of each row −inf or the float minimum; where x − max is
+        // below exp's underflow bound for a whole vector, exp gives exactly 0 there, so the
+        // vector skips it (NaN lanes compare false and take the exp).
+        let zero = Vector(repeating: 0)
+        var sums = zero
         var i = 0
         while i + lanes <= n {
-            let e = expLanes(load(x, i) - maximum)
+            let d = load(x, i) - maximum
+            if all(d .< expUnderflow) {
+                store(zero, y, i)
+                i += lanes
+                continue
+            }
+            let e = expLanes(d)
             store(e, y, i)
             sums += e
             i += lanes

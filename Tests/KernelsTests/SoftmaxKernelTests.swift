@@ -48,6 +48,26 @@ import Testing
         #expect(abs(y[0] - 1 / 18) < 1e-7)
     }
 
+    /// Causal rows (masked with −inf, or with the float minimum as torch's exports do): whole
+    /// vectors of masked scores skip the exp and still give exact zeros; a row of nothing but
+    /// −inf stays NaN (its maximum is −inf), as the reference gives.
+    @Test(arguments: [1, 15, 16, 17, 40, 127], [-Float.infinity, -Float.greatestFiniteMagnitude])
+    func causalRowsMatchTheReference(visible: Int, mask: Float) {
+        let length = 130
+        var rng = SeededRandom(seed: UInt64(visible))
+        let x = rng.floats(visible, in: -6...6) + [Float](repeating: mask, count: length - visible)
+        var y = [Float](repeating: .nan, count: length)
+        Kernels.softmax(x, &y, outer: 1, length: length, inner: 1)
+        var naive = [Double](repeating: .nan, count: length)
+        Kernels.softmaxNaive(x.map(Double.init), &naive, outer: 1, length: length, inner: 1)
+        #expect(worstError(y, naive, atol: 1e-7, rtol: 1e-5) <= 1)
+        #expect(y[visible...].allSatisfy { $0 == 0 })
+        let masked = [Float](repeating: -.infinity, count: 40)
+        var z = [Float](repeating: 0, count: 40)
+        Kernels.softmax(masked, &z, outer: 1, length: 40, inner: 1)
+        #expect(z.allSatisfy { $0.isNaN })
+    }
+
     @Test func largeInputsDoNotOverflow() {
         let x: [Float] = [1000, 1001, 1002]
         var y = [Float](repeating: 0, count: 3)
