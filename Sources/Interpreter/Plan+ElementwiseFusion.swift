@@ -50,7 +50,7 @@ extension Plan {
         var chains: [Int: FusedChain] = [:]
         var absorbed = Set<Int>()
         for (r, members) in membersOf where members.count >= 2 {
-            chains[r] = chain(members.map { graph.nodes[$0] }, operations: members.map { operations[$0]! })
+            chains[r] = chain(members.map { graph.nodes[$0] }, operations: members.compactMap { operations[$0] })
             absorbed.formUnion(members.dropLast())
         }
         guard !chains.isEmpty else { return (graph, [:]) }
