@@ -134,11 +134,21 @@ enum RegionRules {
         "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare",
     ]
 
+    /// For an op of the default domain (false, false), or of the plan's internal ops the rules
+    /// know (the transposed-B MatMul, a fused elementwise chain); nil for any other op.
+    static func internalKind(_ node: Node) -> (internalMatMul: Bool, fused: Bool)? {
+        if node.domain.isEmpty || node.domain == "ai.onnx" { return (false, false) }
+        guard node.domain == Plan.internalDomain else { return nil }
+        switch node.opType {
+        case "MatMulTransposedB": return (true, false)
+        case Plan.fusedElementwiseOpType: return (false, true)
+        default: return nil
+        }
+    }
+
     static func rule(_ c: RegionContext, _ needed: [Box?]) -> RegionMapping? {
         let node = c.node
-        let internalMatMul = node.domain == Plan.internalDomain && node.opType == "MatMulTransposedB"
-        let fused = node.domain == Plan.internalDomain && node.opType == Plan.fusedElementwiseOpType
-        guard node.domain.isEmpty || node.domain == "ai.onnx" || internalMatMul || fused else { return nil }
+        guard let (internalMatMul, fused) = internalKind(node) else { return nil }
         if node.opType == "Split" { return split(c, needed) }
         guard let out = needed.first ?? nil, let outShape = c.outputShapes.first ?? nil else { return nil }
         // Other outputs (statistics, masks) fall back to whole tensors.
@@ -258,9 +268,7 @@ enum RegionRules {
 
     static func forwardRule(_ c: RegionContext, _ changed: [Box?]) -> [Box?]? {
         let node = c.node
-        let internalMatMul = node.domain == Plan.internalDomain && node.opType == "MatMulTransposedB"
-        let fused = node.domain == Plan.internalDomain && node.opType == Plan.fusedElementwiseOpType
-        guard node.domain.isEmpty || node.domain == "ai.onnx" || internalMatMul || fused else { return nil }
+        guard let (internalMatMul, fused) = internalKind(node) else { return nil }
         let op = node.opType
         if op == "Split" {
             guard let d = changed.first ?? nil, changed.dropFirst().allSatisfy({ $0 == nil }),
