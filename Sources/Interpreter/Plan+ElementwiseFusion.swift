@@ -7,7 +7,8 @@ import TensorCore
 /// A node joins the chain of the node reading its output when that output has no other reader,
 /// is not fetched (probes and patch targets are fetched or read by patch nodes, so they always
 /// stay values of their own) and is not a graph output. Chains are trees rooted at the node
-/// whose output leaves the chain; only chains of two or more nodes are fused.
+/// whose output leaves the chain. A lone node is a chain of one: it gets the fused kernel's
+/// float32 pass, split over the threads.
 extension Plan {
     /// The nodes one fused step replaces, in execution order, and its wiring.
     struct FusedChain {
@@ -49,7 +50,7 @@ extension Plan {
         for n in order where operations[n] != nil { membersOf[root[n], default: []].append(n) }
         var chains: [Int: FusedChain] = [:]
         var absorbed = Set<Int>()
-        for (r, members) in membersOf where members.count >= 2 {
+        for (r, members) in membersOf {
             chains[r] = chain(members.map { graph.nodes[$0] }, operations: members.compactMap { operations[$0] })
             absorbed.formUnion(members.dropLast())
         }
@@ -101,6 +102,9 @@ extension Plan {
     /// What a node computes as a fused step, when it is an elementwise op the fused kernel
     /// computes exactly as the op's own float32 kernel does.
     static func elementwiseOperation(_ node: Node, in graph: Graph) -> Kernels.ElementwiseOperation? {
+        if node.domain == internalDomain && node.opType == replaceNaNOpType {
+            return node.inputs.count == 2 && node.outputs.count == 1 && !node.inputs.contains(nil) ? .replaceNaN : nil
+        }
         guard node.domain.isEmpty || node.domain == "ai.onnx", node.outputs.count == 1,
             let opset = graph.opset(for: node.domain), opset >= 7,
             node.inputs.allSatisfy({ $0 != nil })

@@ -39,6 +39,39 @@ extension Plan {
         return result
     }
 
+    /// `Where(IsNaN(x), c, x)`, how exporters guard scaled-dot-product attention against fully
+    /// masked rows, becomes `ReplaceNaN(x, c)`: an elementwise op that fused chains take in, so
+    /// one pass replaces a mask tensor and a select. Applies only when the mask feeds nothing
+    /// else and is neither fetched nor a graph output.
+    static func fuseNaNReplacements(_ graph: Graph, fetched: Set<ValueID>) -> Graph {
+        var readers = [Int](repeating: 0, count: graph.values.count)
+        for node in graph.nodes {
+            for case let input? in node.inputs { readers[input.index] += 1 }
+        }
+        let producers = graph.producers()
+        var result = graph
+        var removed = Set<Int>()
+        for (w, node) in graph.nodes.enumerated() where node.opType == "Where" && isDefaultDomain(node) {
+            guard node.inputs.count == 3, node.outputs.count == 1, let mask = node.inputs[0],
+                let replacement = node.inputs[1], let x = node.inputs[2], readers[mask.index] == 1,
+                !fetched.contains(mask), !graph.outputs.contains(mask), let p = producers[mask.index],
+                graph.nodes[p].opType == "IsNaN", isDefaultDomain(graph.nodes[p]), graph.nodes[p].inputs == [x]
+            else { continue }
+            result.nodes[w] = Node(
+                name: node.name, opType: replaceNaNOpType, domain: internalDomain, inputs: [x, replacement],
+                outputs: node.outputs, metadata: node.metadata, scope: node.scope)
+            removed.insert(p)
+        }
+        guard !removed.isEmpty else { return graph }
+        result.nodes = result.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        result.opsetImports[internalDomain] = 1
+        return result
+    }
+
+    static let replaceNaNOpType = "ReplaceNaN"
+
+    private static func isDefaultDomain(_ node: Node) -> Bool { node.domain.isEmpty || node.domain == "ai.onnx" }
+
     /// Whether the Transpose's `perm` is `[0, 1, …, r-1, r-2]` (absent `perm` reverses the axes,
     /// which is that only for rank 2, known from the input's declared or constant shape).
     static func swapsLastTwoAxes(_ node: Node, input: ValueID, in graph: Graph) -> Bool {

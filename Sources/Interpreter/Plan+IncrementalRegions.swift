@@ -141,7 +141,7 @@ enum RegionRules {
         guard node.domain == Plan.internalDomain else { return nil }
         switch node.opType {
         case "MatMulTransposedB": return (true, false)
-        case Plan.fusedElementwiseOpType: return (false, true)
+        case Plan.fusedElementwiseOpType, Plan.replaceNaNOpType: return (false, true)
         default: return nil
         }
     }

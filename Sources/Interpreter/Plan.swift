@@ -37,8 +37,10 @@ public final class Plan {
     ///   verifier's error.
     public init(graph: Graph, registry: OpRegistry = .standard, fetches: [ValueID]? = nil) throws(InterpreterError) {
         let fetches = fetches ?? graph.outputs
+        let fetched = Set(fetches)
         let (graph, chains) = Self.fuseElementwiseChains(
-            Self.fuseTransposedMatMuls(graph, fetched: Set(fetches)), fetched: Set(fetches))
+            Self.fuseNaNReplacements(Self.fuseTransposedMatMuls(graph, fetched: fetched), fetched: fetched),
+            fetched: fetched)
         self.graph = graph
         self.fetches = fetches
         self.inputIndices = graph.inputs.map(\.index)

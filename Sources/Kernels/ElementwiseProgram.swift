@@ -8,13 +8,15 @@
 extension Kernels {
     public enum ElementwiseOperation: Sendable, Equatable {
         case add, subtract, multiply, divide
+        /// `a` where it is not NaN, else `b` (`Where(IsNaN(a), b, a)`).
+        case replaceNaN
         case negate, square, cube, squareRoot, reciprocal
         case activation(Activation)
 
         /// 2 for the binary operations, else 1.
         public var arity: Int {
             switch self {
-            case .add, .subtract, .multiply, .divide: 2
+            case .add, .subtract, .multiply, .divide, .replaceNaN: 2
             default: 1
             }
         }
@@ -144,6 +146,8 @@ extension Kernels {
         case .subtract: binary(a, registers[step.operands[1]], y, n, { $0 - $1 }, { $0 - $1 })
         case .multiply: binary(a, registers[step.operands[1]], y, n, { $0 * $1 }, { $0 * $1 })
         case .divide: binary(a, registers[step.operands[1]], y, n, { $0 / $1 }, { $0 / $1 })
+        case .replaceNaN:
+            binary(a, registers[step.operands[1]], y, n, { $0.replacing(with: $1, where: $0 .!= $0) }, { $0.isNaN ? $1 : $0 })
         case .negate: unary(a, y, n, { -$0 }, { -$0 })
         case .square: unary(a, y, n, { $0 * $0 }, { $0 * $0 })
         case .cube: unary(a, y, n, { $0 * $0 * $0 }, { $0 * $0 * $0 })
@@ -203,6 +207,7 @@ extension Kernels {
                     case .subtract: x - y
                     case .multiply: x * y
                     case .divide: x / y
+                    case .replaceNaN: x.isNaN ? y : x
                     case .negate: -x
                     case .square: x * x
                     case .cube: x * x * x

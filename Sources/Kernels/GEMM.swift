@@ -23,18 +23,21 @@ extension Kernels {
         guard m > 0, n > 0 else { return }
         // BLAS rejects k = 0 (lda would be < 1); the product is empty, so only beta·C remains.
         guard k > 0 else { return scaleRows(c, m: m, n: n, ldc: ldc, by: beta) }
-        if m == 1 {
-            // One row (a generation step with a KV cache): y = op(B)ᵀ·x on sgemv, which streams B
-            // once instead of packing it as sgemm does. x is A's row, strided by lda when transA.
-            let (rows, cols) = transB ? (n, k) : (k, n)
-            cblas_sgemv(
-                CblasRowMajor, transB ? CblasNoTrans : CblasTrans, Int32(rows), Int32(cols), alpha,
-                b, Int32(ldb), a, Int32(transA ? lda : 1), beta, c, 1)
-            return
+        splitGEMM(transA, transB, m, n, k, a, lda, b, ldb, c, ldc) { block in
+            if block.m == 1 {
+                // One row (a generation step with a KV cache): y = op(B)ᵀ·x on sgemv, which streams
+                // B once instead of packing it as sgemm does. x is A's row, strided by lda when transA.
+                let (rows, cols) = transB ? (block.n, k) : (k, block.n)
+                cblas_sgemv(
+                    CblasRowMajor, transB ? CblasNoTrans : CblasTrans, Int32(rows), Int32(cols), alpha,
+                    block.b, Int32(ldb), block.a, Int32(transA ? lda : 1), beta, block.c, 1)
+                return
+            }
+            cblas_sgemm(
+                CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(block.m), Int32(block.n), Int32(k), alpha, block.a, Int32(lda), block.b, Int32(ldb), beta,
+                block.c, Int32(ldc))
         }
-        cblas_sgemm(
-            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// Row-major `C = alpha·op(A)·op(B) + beta·C` on `cblas_dgemm`; see ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
@@ -47,9 +50,12 @@ extension Kernels {
         checkGEMMArguments(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
         guard m > 0, n > 0 else { return }
         guard k > 0 else { return scaleRows(c, m: m, n: n, ldc: ldc, by: beta) }
-        cblas_dgemm(
-            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        splitGEMM(transA, transB, m, n, k, a, lda, b, ldb, c, ldc) { block in
+            cblas_dgemm(
+                CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(block.m), Int32(block.n), Int32(k), alpha, block.a, Int32(lda), block.b, Int32(ldb), beta,
+                block.c, Int32(ldc))
+        }
     }
 
     /// Naive triple loop with the same contract as ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``;
@@ -98,13 +104,42 @@ extension Kernels {
         }
     }
 
-    /// Sets the number of threads OpenBLAS uses for every later call (process-wide).
-    public static func setThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(clamping: max(1, count)))
+    /// Rows or columns of C computed by one call, and where their operands start.
+    struct GEMMBlock<T> {
+        var m, n: Int
+        var a: UnsafePointer<T>
+        var b: UnsafePointer<T>
+        var c: UnsafeMutablePointer<T>
     }
 
-    /// The number of threads OpenBLAS currently uses.
-    public static var threads: Int { Int(openblas_get_num_threads()) }
+    /// Products below this many multiply-adds run on one thread (OpenBLAS's own threshold).
+    public static let minimumSplitWork = 1 << 18
+
+    /// Calls `block` for parts of C, one per thread, in parallel: blocks of columns when C is
+    /// at least as wide as it is tall (each part packs all of A, the smaller operand), else
+    /// blocks of rows. Bounds fall on multiples of 16, the width of OpenBLAS's kernels.
+    static func splitGEMM<T>(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+        _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<T>, _ ldc: Int, _ block: (GEMMBlock<T>) -> Void
+    ) {
+        _ = blasThreads  // OpenBLAS on one thread before its first call
+        let helpers = self.helpers
+        let work = Double(m) * Double(n) * Double(k)
+        let parts = helpers == 0 ? 1 : Int(Swift.min(Double(helpers + 1), work / Double(minimumSplitWork)))
+        let width = 16
+        if n >= m {
+            runParts((n + width - 1) / width, parts: parts, helpers: helpers) { blocks in
+                let first = blocks.lowerBound * width, end = Swift.min(n, blocks.upperBound * width)
+                block(GEMMBlock(m: m, n: end - first, a: a, b: transB ? b + first * ldb : b + first, c: c + first))
+            }
+        } else {
+            runParts((m + width - 1) / width, parts: parts, helpers: helpers) { blocks in
+                let first = blocks.lowerBound * width, end = Swift.min(m, blocks.upperBound * width)
+                block(GEMMBlock(m: end - first, n: n, a: transA ? a + first : a + first * lda, b: b, c: c + first * ldc))
+            }
+        }
+    }
 
     private static func checkGEMMArguments(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int

@@ -1,28 +1,35 @@
+import COpenBLAS
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
 
-/// Splitting a loop over helper threads, for kernels whose work is large enough to pay for
-/// waking one (softmax, layer norm and fused elementwise chains of a transformer's activations).
+/// Splitting loops over the threads. Kernels own the parallelism: OpenBLAS runs single-threaded
+/// on whichever thread calls it, and large matrix products are split here (GEMM.swift). So
+/// every kernel of a forward (products, softmax, layer norm, fused chains) shares one set of
+/// threads, and no thread spins idle while another kernel could use its core.
 extension Kernels {
     /// Runs `body` over consecutive parts of `0..<count`, in parallel when there are at least two
     /// parts of `minimumPart` items; parts are as equal as possible and cover the range once.
-    /// `body` must only write where its part owns the output. While another caller's loop runs,
-    /// this one runs on the calling thread alone.
+    /// `body` must only write where its part owns the output. While another loop runs (a nested
+    /// one, or another caller's), this one runs on the calling thread alone.
     ///
     /// Up to four parts per thread, taken in turn by whichever thread is free: a thread that
     /// wakes late (the machine is busy) takes fewer instead of making the caller wait.
-    ///
-    /// Helpers (up to ``threads`` − 1) only run on cores OpenBLAS's threads leave free: after a
-    /// matrix product those threads spin for a while, and a helper sharing their core gained
-    /// nothing (GPT-2 small at sequence 128, 2 threads on 2 cores: the fused GELUs took 11.8 ms
-    /// with a helper, 11.2 ms without; 6.8 ms with one when OpenBLAS's threads slept at once).
-    static func parallelParts(_ count: Int, minimumPart: Int, _ body: (Range<Int>) -> Void) {
-        let helpers = helpersOverride ?? Swift.min(threads - 1, onlineCores - threads)
+    public static func parallelParts(_ count: Int, minimumPart: Int, _ body: (Range<Int>) -> Void) {
+        let helpers = self.helpers
         let parts = helpers > 0 ? Swift.min(4 * (helpers + 1), count / Swift.max(1, minimumPart)) : 1
-        guard parts > 1 else {
+        runParts(count, parts: parts, helpers: helpers, body)
+    }
+
+    /// Runs `body` over exactly `parts` consecutive parts of `0..<count` (fewer when `count` is
+    /// smaller), in parallel when there is a helper and no other loop is running.
+    static func runParts(_ count: Int, parts: Int, helpers: Int, _ body: (Range<Int>) -> Void) {
+        let parts = Swift.min(parts, count)
+        guard parts > 1, helpers > 0 else {
             if count > 0 { body(0..<count) }
             return
         }
@@ -33,9 +40,39 @@ extension Kernels {
             if !ran { body(0..<count) }
         }
     }
-}
 
-extension Kernels {
+    /// Helper threads a loop may use besides the caller's: ``threads`` − 1, at most one per
+    /// other core.
+    static var helpers: Int { helpersOverride ?? Swift.min(threads - 1, onlineCores - 1) }
+
+    /// Sets the number of threads kernels use (process-wide): the caller's and `count` − 1
+    /// helpers. OpenBLAS itself stays on one thread.
+    public static func setThreads(_ count: Int) {
+        _ = blasThreads
+        threadCount.store(Swift.max(1, count), ordering: .relaxed)
+    }
+
+    /// The number of threads kernels use; until ``setThreads(_:)``, OpenBLAS's own default
+    /// (`OPENBLAS_NUM_THREADS`, else the cores).
+    public static var threads: Int {
+        let count = threadCount.load(ordering: .relaxed)
+        return count > 0 ? count : blasThreads
+    }
+
+    /// OpenBLAS's thread count when first asked; from then on it runs on one thread, since the
+    /// kernels split products themselves (read before any BLAS call).
+    static let blasThreads: Int = {
+        let count = Int(openblas_get_num_threads())
+        openblas_set_num_threads(1)
+        return Swift.max(1, count)
+    }()
+
+    /// OpenBLAS's own thread count now.
+    static var blasLibraryThreads: Int { Int(openblas_get_num_threads()) }
+
+    /// Set by ``setThreads(_:)``; 0 until then.
+    private static let threadCount = Atomic<Int>(0)
+
     /// Cores online when the process started.
     static let onlineCores = Swift.max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
@@ -43,96 +80,141 @@ extension Kernels {
     nonisolated(unsafe) static var helpersOverride: Int?
 }
 
-/// Threads kept for ``Kernels/parallelParts(_:minimumPart:_:)``: started on first use and
-/// parked on a condition variable between loops. (libdispatch's `concurrentPerform` was measured
-/// slower than one thread on 1 ms loops here: its workers take too long to wake.)
+/// Threads kept for ``Kernels/parallelParts(_:minimumPart:_:)``, started on first use. Between
+/// loops a worker spins for ``spinSeconds`` (a forward calls kernels back to back, and waking a
+/// parked thread costs tens of microseconds), then parks on a condition variable.
+///
+/// A loop is published as a ticket: its generation in the high bits, the number of parts not yet
+/// taken in the low bits. A thread takes a part by counting down the ticket of the generation it
+/// saw, so a late thread can never take a part of a later loop with the earlier loop's body.
 private final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
+    static let spinSeconds = 0.005
 
-    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private let done = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    /// Held by the caller whose loop is running; others run theirs alone.
-    private let submission = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    // Guarded by `lock`.
-    private var job: ((Int) -> Void)?
-    private var parts = 0
-    private var nextPart = 0
-    private var unfinished = 0
-    private var generation = 0
-    private var workers = 0
-    /// Workers with a smaller index take part in the current loop (the thread count may have
-    /// been lowered since more were started).
-    private var helpers = 0
-
-    private init() {
-        pthread_mutex_init(lock, nil)
-        pthread_mutex_init(submission, nil)
-        pthread_cond_init(wake, nil)
-        pthread_cond_init(done, nil)
+    private struct Loop {
+        var body: (Int) -> Void
     }
 
-    /// Calls `job` once for each part in 0..<parts, on this thread and up to `helpers` of the
+    private let ticket = Atomic<Int>(0)
+    private let unfinished = Atomic<Int>(0)
+    /// Workers with a smaller index take part in the current loop (the thread count may have
+    /// been lowered since more were started).
+    private let helpers = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    /// Held by the caller whose loop is running; others run theirs alone.
+    private let submitted = Atomic<Bool>(false)
+    /// The running loop: written only while no part of a loop is in flight.
+    private let loop = UnsafeMutablePointer<Loop?>.allocate(capacity: 1)
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var workers = 0  // guarded by `lock`
+
+    private static let partBits = 32
+    private static let partMask = (1 << partBits) - 1
+    /// Generations wrap before the ticket's sign bit.
+    private static let generationMask = (1 << 31) - 1
+
+    private init() {
+        loop.initialize(to: nil)
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(wake, nil)
+    }
+
+    /// Calls `body` once for each part in 0..<parts, on this thread and up to `helpers` of the
     /// pool's; returns false (calling nothing) when another loop is running or no worker thread
     /// can be started.
-    func run(parts: Int, helpers: Int, _ job: @escaping (Int) -> Void) -> Bool {
-        guard pthread_mutex_trylock(submission) == 0 else { return false }
-        defer { pthread_mutex_unlock(submission) }
-        pthread_mutex_lock(lock)
-        while workers < helpers {
-            guard startWorker() else { break }
-            workers += 1
-        }
-        guard workers > 0 else {
-            pthread_mutex_unlock(lock)
+    func run(parts: Int, helpers: Int, _ body: @escaping (Int) -> Void) -> Bool {
+        precondition(parts > 0 && parts <= Self.partMask, "parallel loop of \(parts) parts")
+        guard submitted.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return false
         }
-        self.job = job
-        self.helpers = helpers
-        self.parts = parts
-        nextPart = 0
-        unfinished = parts
-        generation &+= 1
-        pthread_cond_broadcast(wake)
-        work()
-        while unfinished > 0 { pthread_cond_wait(done, lock) }
-        self.job = nil
+        defer { submitted.store(false, ordering: .releasing) }
+        pthread_mutex_lock(lock)
+        while workers < helpers, startWorker(workers) { workers += 1 }
+        let started = workers
         pthread_mutex_unlock(lock)
+        guard started > 0 else { return false }
+
+        loop.pointee = Loop(body: body)
+        self.helpers.store(helpers, ordering: .relaxed)
+        unfinished.store(parts, ordering: .relaxed)
+        let generation = (ticket.load(ordering: .relaxed) >> Self.partBits &+ 1) & Self.generationMask
+        ticket.store(generation << Self.partBits | parts, ordering: .sequentiallyConsistent)
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+            pthread_mutex_lock(lock)
+            pthread_cond_broadcast(wake)
+            pthread_mutex_unlock(lock)
+        }
+        work(generation)
+        while unfinished.load(ordering: .acquiring) > 0 { onnxpatch_spin_pause() }
+        loop.pointee = nil
         return true
     }
 
-    /// Takes parts until none is left; called and returns with `lock` held.
-    private func work() {
-        while nextPart < parts, let job {
-            let part = nextPart
-            nextPart += 1
-            pthread_mutex_unlock(lock)
-            job(part)
-            pthread_mutex_lock(lock)
-            unfinished -= 1
-            if unfinished == 0 { pthread_cond_signal(done) }
+    /// Takes parts of loop `generation` until none is left. The ticket counts the parts left,
+    /// so taking one needs nothing but the ticket (the last part is taken first).
+    private func work(_ generation: Int) {
+        var current = ticket.load(ordering: .acquiring)
+        while current >> Self.partBits == generation, current & Self.partMask > 0 {
+            let (exchanged, seen) = ticket.compareExchange(
+                expected: current, desired: current - 1, ordering: .acquiringAndReleasing)
+            guard exchanged else {
+                current = seen
+                continue
+            }
+            // Loop `generation` stays in flight, its body in place, until this part is done.
+            if let body = loop.pointee?.body { body(current & Self.partMask - 1) }
+            unfinished.subtract(1, ordering: .releasing)
+            current = ticket.load(ordering: .acquiring)
         }
     }
 
     private func workerLoop(_ index: Int) {
-        pthread_mutex_lock(lock)
-        var seen = generation
+        var seen = 0
         while true {
-            while generation == seen { pthread_cond_wait(wake, lock) }
-            seen = generation
-            if index < helpers { work() }
+            seen = waitForLoop(after: seen)
+            if index < helpers.load(ordering: .relaxed) { work(seen) }
         }
     }
 
-    /// Starts worker number `workers` (called with `lock` held).
-    private func startWorker() -> Bool {
+    /// Spins, then parks, until a loop later than generation `seen` is published; returns its
+    /// generation.
+    private func waitForLoop(after seen: Int) -> Int {
+        var start = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        var spins = 0
+        while true {
+            let generation = ticket.load(ordering: .acquiring) >> Self.partBits
+            if generation != seen { return generation }
+            spins += 1
+            if spins & 255 != 0 {
+                onnxpatch_spin_pause()
+                continue
+            }
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            let elapsed = Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) * 1e-9
+            guard elapsed > Self.spinSeconds else { continue }
+            pthread_mutex_lock(lock)
+            sleepers.add(1, ordering: .sequentiallyConsistent)
+            while ticket.load(ordering: .sequentiallyConsistent) >> Self.partBits == seen {
+                pthread_cond_wait(wake, lock)
+            }
+            sleepers.subtract(1, ordering: .relaxed)
+            pthread_mutex_unlock(lock)
+            return ticket.load(ordering: .acquiring) >> Self.partBits
+        }
+    }
+
+    /// Starts worker number `index` (called with `lock` held).
+    private func startWorker(_ index: Int) -> Bool {
         final class Start {
             let pool: WorkerPool
             let index: Int
             init(_ pool: WorkerPool, _ index: Int) { (self.pool, self.index) = (pool, index) }
         }
         var thread = pthread_t()
-        let context = Unmanaged.passRetained(Start(self, workers)).toOpaque()
+        let context = Unmanaged.passRetained(Start(self, index)).toOpaque()
         let started = pthread_create(&thread, nil, { context in
             guard let context else { return nil }
             let start = Unmanaged<Start>.fromOpaque(context).takeRetainedValue()

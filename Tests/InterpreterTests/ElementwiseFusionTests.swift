@@ -53,12 +53,77 @@ import Testing
     @Test func fusedAndUnfusedResultsAreBitwiseEqual() throws {
         let (g, v) = geluGraph()
         let fused = try #require(try Plan(graph: g).run(inputs: ["x": x]).first?.tensor)
-        // Fetching every intermediate keeps every node a step of its own.
-        let everything = ["m0", "p", "m1", "a0", "m2", "t", "a1"].map { v[$0]! }
-        let plain = try Plan(graph: g, fetches: g.outputs + everything)
-        #expect(!plain.graph.nodes.contains { $0.opType == "FusedElementwise" })
-        let unfused = try #require(try plain.run(inputs: ["x": x]).first?.tensor)
+        let unfused = try #require(try eachNodeOnItsOwn(g, ["x": x])[v["y"]!])
         #expect(fused.scalars(as: Float.self) == unfused.scalars(as: Float.self))
+    }
+
+    @Test func aLoneNodeIsAChainOfOneWithItsOwnOpsResult() throws {
+        let (g, v) = geluGraph()
+        // Fetching every intermediate makes every node a chain of its own.
+        let everything = ["m0", "p", "m1", "a0", "m2", "t", "a1"].map { v[$0]! }
+        let plan = try Plan(graph: g, fetches: g.outputs + everything)
+        #expect(plan.graph.nodes.map(\.opType) == [String](repeating: "FusedElementwise", count: 8))
+        let outputs = try plan.run([g.inputs[0]: x])
+        let reference = try eachNodeOnItsOwn(g, ["x": x])
+        for value in g.outputs + everything {
+            #expect(outputs[value]?.scalars(as: Float.self) == reference[value]?.scalars(as: Float.self))
+        }
+    }
+
+    /// Every node of `g` run by its own op (as `runOp` binds it, outside any plan), in order.
+    func eachNodeOnItsOwn(_ g: Graph, _ inputs: [String: Tensor]) throws -> [ValueID: Tensor] {
+        var values = g.initializers
+        for input in g.inputs { values[input] = inputs[g.values[input.index].name] }
+        for node in g.nodes {
+            values[node.outputs[0]] = try runOp(node.opType, node.inputs.map { $0.flatMap { values[$0] } })[0]
+        }
+        return values
+    }
+
+    /// `Where(IsNaN(x), c, x)` as scaled-dot-product attention's export writes it, reading x
+    /// (softmax output with fully masked rows) and writing y.
+    func nanGuardGraph(xType: DType = .float32) -> (Graph, [String: ValueID]) {
+        var g = Graph()
+        var v: [String: ValueID] = [:]
+        for name in ["x", "zero", "mask", "y"] { v[name] = g.addValue(ValueInfo(name: name)) }
+        g.initializers = [v["zero"]!: Tensor(shape: [], scalars: [Float(0)]).castIfNeeded(to: xType)]
+        g.nodes = [
+            Node(name: "isnan", opType: "IsNaN", inputs: [v["x"]!], outputs: [v["mask"]!]),
+            Node(name: "guard", opType: "Where", inputs: [v["mask"]!, v["zero"]!, v["x"]!], outputs: [v["y"]!]),
+        ]
+        g.inputs = [v["x"]!]
+        g.outputs = [v["y"]!]
+        return (g, v)
+    }
+
+    @Test(arguments: [DType.float32, .float64])
+    func theNaNGuardIsOneStepWithTheTwoNodesResult(xType: DType) throws {
+        let (g, _) = nanGuardGraph(xType: xType)
+        let plan = try Plan(graph: g)
+        #expect(plan.graph.nodes.map(\.opType) == ["FusedElementwise"])
+        #expect(plan.graph.nodes.first?.name == "guard")
+        // NaN every 7th element, -inf every 11th, finite values otherwise.
+        let values: [Float] = (0..<100).map { (i: Int) -> Float in
+            if i % 7 == 3 { return .nan }
+            if i % 11 == 5 { return -.infinity }
+            return Float(i) / 8 - 6
+        }
+        let input = Tensor(shape: [4, 25], scalars: values).castIfNeeded(to: xType)
+        let y = try #require(try plan.run(inputs: ["x": input]).first?.tensor)
+        #expect(y.dtype == xType)
+        let expected = values.map { $0.isNaN ? 0 : Double($0) }
+        #expect(try y.cast(to: .float64).scalars(as: Double.self) == expected)
+        let reference = try #require(try eachNodeOnItsOwn(g, ["x": input])[g.outputs[0]])
+        #expect(try y.cast(to: .float64).scalars(as: Double.self) == reference.cast(to: .float64).scalars(as: Double.self))
+    }
+
+    @Test func aFetchedMaskKeepsTheNaNGuardAsTwoNodes() throws {
+        let (g, v) = nanGuardGraph()
+        let plan = try Plan(graph: g, fetches: g.outputs + [v["mask"]!])
+        #expect(!plan.graph.nodes.contains { $0.opType == "ReplaceNaN" })
+        let outputs = try plan.run([g.inputs[0]: Tensor(shape: [3], scalars: [Float.nan, 2, -1])])
+        #expect(outputs[v["mask"]!]?.scalars(as: Bool.self) == [true, false, false])
+        #expect(outputs[v["y"]!]?.scalars(as: Float.self) == [0, 2, -1])
     }
 
     @Test func aFetchedValueSplitsTheChainAndIsReturned() throws {

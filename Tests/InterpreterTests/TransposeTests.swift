@@ -48,6 +48,25 @@ struct TransposeTests {
         #expect(mismatches == 0)
     }
 
+    @Test("a head split of more than 256 KB (split over the threads) matches the definition")
+    func largeHeadSplit() throws {
+        let (b, s, h, d) = (2, 70, 12, 64)
+        let out = try runOp("Transpose", [D.iota([b, s, h, d])], attributes: ["perm": .ints([0, 2, 1, 3])])[0]
+        #expect(out.shape == [b, h, s, d])
+        let values = out.scalars(as: Float.self)
+        var mismatches = 0
+        for bi in 0..<b {
+            for hi in 0..<h {
+                for si in 0..<s {
+                    for di in 0..<d where values[((bi * h + hi) * s + si) * d + di] != Float(((bi * s + si) * h + hi) * d + di) {
+                        mismatches += 1
+                    }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test("bool and int32 data, and a perm that only moves unit axes (no copy)")
     func otherDtypes() throws {
         let b = try runOp("Transpose", [D.bool([true, false, false, false, true, true], [2, 3])])[0]

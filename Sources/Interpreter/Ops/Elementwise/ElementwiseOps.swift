@@ -97,6 +97,11 @@ func registerElementwiseOps(_ registry: inout OpRegistry) {
         ("CastLike", 15, { try CastLike($0) }),
     ]
     for row in rows { registry.register(row.op, since: row.since, row.factory) }
+    // Made by the plan from Where(IsNaN(x), c, x); see Plan.fuseNaNReplacements.
+    let isNaN = unary { _ in FloatTest.IsNaN() }
+    registry.register(Plan.replaceNaNOpType, domain: Plan.internalDomain) { context in
+        ReplaceNaN(isNaN: try isNaN(context))
+    }
 }
 
 /// A bound elementwise op with one output; `body` is its loop, specialised for its function.

@@ -32,3 +32,16 @@ struct Where: Operator {
         return out
     }
 }
+
+/// `Where(IsNaN(x), replacement, x)` as one node, made by the plan (see
+/// `Plan.fuseNaNReplacements`); its float32 fast path is the fused elementwise kernel's, and
+/// this op, run for other dtypes, computes it as the two nodes did.
+struct ReplaceNaN: Operator {
+    let isNaN: any Operator
+
+    func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
+        let x = try inputs.required(0), replacement = try inputs.required(1)
+        let mask = try isNaN.callAsFunction([x])
+        return try Where().callAsFunction([mask.first, replacement, x])
+    }
+}

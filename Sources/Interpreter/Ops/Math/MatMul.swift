@@ -101,21 +101,23 @@ struct MatMulLayout {
                     }
                     let stridesA = Shape.broadcastStrides(batchA, to: batch)
                     let stridesB = Shape.broadcastStrides(batchB, to: batch)
-                    var index = [Int](repeating: 0, count: batch.count)
-                    for item in 0..<batchCount {
-                        var matrixA = 0, matrixB = 0
-                        for axis in batch.indices {
-                            matrixA += index[axis] * stridesA[axis]
-                            matrixB += index[axis] * stridesB[axis]
-                        }
-                        gemm(false, transB, m, n, k, 1, a + matrixA * m * k, max(1, k), b + matrixB * k * n, ldb,
-                             0, c + item * m * n, max(1, n))
-                        var axis = batch.count - 1
-                        while axis >= 0 {
-                            index[axis] += 1
-                            if index[axis] < batch[axis] { break }
-                            index[axis] = 0
-                            axis -= 1
+                    let batch = self.batch
+                    // Batch items (attention heads) go to the threads whole when they are small or
+                    // many; else they run one after another, each split over the threads by the
+                    // GEMM itself.
+                    let small = Double(m) * Double(n) * Double(k) < Double(Kernels.minimumSplitWork)
+                    let whole = small || batchCount >= 4 * Kernels.threads
+                    Kernels.parallelParts(batchCount, minimumPart: whole ? 1 : batchCount) { items in
+                        for item in items {
+                            var matrixA = 0, matrixB = 0, rest = item
+                            for axis in batch.indices.reversed() {
+                                let index = rest % batch[axis]
+                                rest /= batch[axis]
+                                matrixA += index * stridesA[axis]
+                                matrixB += index * stridesB[axis]
+                            }
+                            gemm(false, transB, m, n, k, 1, a + matrixA * m * k, max(1, k), b + matrixB * k * n, ldb,
+                                 0, c + item * m * n, max(1, n))
                         }
                     }
                 }

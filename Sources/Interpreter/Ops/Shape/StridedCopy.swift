@@ -1,3 +1,4 @@
+import Kernels
 import TensorCore
 
 /// Strided copies over raw bytes: the one loop behind Transpose, Slice, Expand, Tile, Concat,
@@ -28,6 +29,26 @@ enum StridedCopy {
         if shape.contains(0) { return }
         let axes = simplify(shape, sourceStrides, destinationStrides)
         let es = elementSize
+        // Copies of more than ~256 KB split their outermost axis over the threads.
+        let bytes = axes.reduce(es) { $0 * $1.count }
+        guard let outer = axes.first, bytes >= parallelBytes else {
+            return copy(axes, es, source, destination)
+        }
+        Kernels.parallelParts(outer.count, minimumPart: Swift.max(1, outer.count * (parallelBytes / 2) / bytes)) { part in
+            var axes = axes
+            axes[0].count = part.count
+            copy(
+                axes, es, source + part.lowerBound * outer.source * es,
+                destination + part.lowerBound * outer.destination * es)
+        }
+    }
+
+    static let parallelBytes = 1 << 18
+
+    /// Copies the simplified view `axes` (elements of `es` bytes).
+    private static func copy(
+        _ axes: [Axis], _ es: Int, _ source: UnsafeRawPointer, _ destination: UnsafeMutableRawPointer
+    ) {
         guard let inner = axes.last else {
             destination.copyMemory(from: source, byteCount: es)
             return
