@@ -70,7 +70,7 @@ extension Plan {
 
     static let replaceNaNOpType = "ReplaceNaN"
 
-    private static func isDefaultDomain(_ node: Node) -> Bool { node.domain.isEmpty || node.domain == "ai.onnx" }
+    static func isDefaultDomain(_ node: Node) -> Bool { node.domain.isEmpty || node.domain == "ai.onnx" }
 
     /// Whether the Transpose's `perm` is `[0, 1, …, r-1, r-2]` (absent `perm` reverses the axes,
     /// which is that only for rank 2, known from the input's declared or constant shape).

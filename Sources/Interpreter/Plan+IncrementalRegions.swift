@@ -148,6 +148,7 @@ enum RegionRules {
 
     static func rule(_ c: RegionContext, _ needed: [Box?]) -> RegionMapping? {
         let node = c.node
+        if node.domain == Plan.internalDomain && node.opType == Plan.fusedSoftmaxOpType { return fusedSoftmax(c, needed) }
         guard let (internalMatMul, fused) = internalKind(node) else { return nil }
         if node.opType == "Split" { return split(c, needed) }
         guard let out = needed.first ?? nil, let outShape = c.outputShapes.first ?? nil else { return nil }
@@ -268,6 +269,9 @@ enum RegionRules {
 
     static func forwardRule(_ c: RegionContext, _ changed: [Box?]) -> [Box?]? {
         let node = c.node
+        if node.domain == Plan.internalDomain && node.opType == Plan.fusedSoftmaxOpType {
+            return fusedSoftmaxForward(c, changed)
+        }
         guard let (internalMatMul, fused) = internalKind(node) else { return nil }
         let op = node.opType
         if op == "Split" {

@@ -38,9 +38,10 @@ public final class Plan {
     public init(graph: Graph, registry: OpRegistry = .standard, fetches: [ValueID]? = nil) throws(InterpreterError) {
         let fetches = fetches ?? graph.outputs
         let fetched = Set(fetches)
-        let (graph, chains) = Self.fuseElementwiseChains(
+        let (chained, allChains) = Self.fuseElementwiseChains(
             Self.fuseNaNReplacements(Self.fuseTransposedMatMuls(graph, fetched: fetched), fetched: fetched),
             fetched: fetched)
+        let (graph, chains, softmaxes) = Self.fuseSoftmaxes(chained, chains: allChains, fetched: fetched)
         self.graph = graph
         self.fetches = fetches
         self.inputIndices = graph.inputs.map(\.index)
@@ -51,7 +52,7 @@ public final class Plan {
         } catch {
             throw .graph(error)
         }
-        let ops = try Self.bind(graph: graph, order: order, registry: registry, chains: chains)
+        let ops = try Self.bind(graph: graph, order: order, registry: registry, chains: chains, softmaxes: softmaxes)
 
         // Classify values: constant (initializer or folded), shape-derived, or data.
         enum Kind { case constant, shapeDerived, data }
@@ -102,14 +103,16 @@ public final class Plan {
     }
 
     /// Binds every node to its operator (a fused chain to a ``FusedElementwise`` over its
-    /// members' operators); collects every unsupported op before failing.
-    static func bind(graph: Graph, order: [Int], registry: OpRegistry, chains: [Int: FusedChain] = [:])
-        throws(InterpreterError) -> [Int: any Operator]
-    {
+    /// members' operators, a fused softmax to a ``FusedSoftmax``); collects every unsupported op
+    /// before failing.
+    static func bind(
+        graph: Graph, order: [Int], registry: OpRegistry, chains: [Int: FusedChain] = [:],
+        softmaxes: [Int: SoftmaxFusion] = [:]
+    ) throws(InterpreterError) -> [Int: any Operator] {
         var missing: [String: (count: Int, example: String)] = [:]
         var factories: [Int: [OpFactory]] = [:]
         for n in order {
-            for node in chains[n]?.members ?? [graph.nodes[n]] {
+            for node in chains[n]?.members ?? softmaxes[n]?.members ?? [graph.nodes[n]] {
                 let opset = graph.opset(for: node.domain) ?? 0
                 if let factory = registry.factory(opType: node.opType, domain: node.domain, opset: opset) {
                     factories[n, default: []].append(factory)
@@ -139,6 +142,15 @@ public final class Plan {
                 var members: [any Operator] = []
                 for (node, factory) in zip(chain.members, bound) { members.append(try make(node, factory)) }
                 ops[n] = FusedElementwise(chain, ops: members)
+            } else if let fusion = softmaxes[n] {
+                var members: [any Operator] = []
+                for (node, factory) in zip(fusion.members, bound) { members.append(try make(node, factory)) }
+                let node = fusion.softmax
+                do {
+                    ops[n] = try FusedSoftmax(fusion, ops: members, opset: graph.opset(for: node.domain) ?? 0)
+                } catch {
+                    throw .node(name: node.name, opType: node.opType, message: Self.message(error))
+                }
             } else if let factory = bound.first {
                 ops[n] = try make(graph.nodes[n], factory)
             }

@@ -78,7 +78,7 @@ extension Kernels {
         }
     }
 
-    private static func elementwisePart(
+    static func elementwisePart(
         _ steps: [ElementwiseStep], _ sources: [ElementwiseSource], _ output: UnsafeMutablePointer<Float>,
         _ part: Range<Int>
     ) {

@@ -22,6 +22,48 @@ extension Kernels {
         alongAxis(x, y, outer: outer, length: length, inner: inner, logSoftmaxRow)
     }
 
+    /// Softmax along the rows of `y` (`rows × length` floats) of what the elementwise program
+    /// `steps` computes from `sources` (an attention mask's Add before the softmax; with no step,
+    /// `sources[0]` itself, full size), then every NaN replaced by `nanReplacement` when given
+    /// (the guard `Where(IsNaN(y), c, y)` after it). A few rows at a time go through the three
+    /// passes while they are in cache; bitwise equal to the ops one after another.
+    public static func softmax(
+        program steps: [ElementwiseStep], sources: [ElementwiseSource], _ y: UnsafeMutablePointer<Float>,
+        rows: Int, length: Int, nanReplacement: Float?
+    ) {
+        guard length > 0 else { return }
+        let chunk = Swift.max(1, 4096 / length)
+        parallelParts(rows, minimumPart: Swift.max(1, (32 << 10) / length)) { part in
+            var first = part.lowerBound
+            while first < part.upperBound {
+                let end = Swift.min(part.upperBound, first + chunk)
+                let x: UnsafePointer<Float>
+                if steps.isEmpty {
+                    x = sources[0].base
+                } else {
+                    elementwisePart(steps, sources, y, first * length..<end * length)
+                    x = UnsafePointer(y)
+                }
+                for r in first..<end {
+                    softmaxRow(x + r * length, y + r * length, length)
+                    if let nanReplacement { replaceNaN(y + r * length, length, with: nanReplacement) }
+                }
+                first = end
+            }
+        }
+    }
+
+    private static func replaceNaN(_ y: UnsafeMutablePointer<Float>, _ n: Int, with value: Float) {
+        let replacement = Vector(repeating: value)
+        var i = 0
+        while i + lanes <= n {
+            let v = load(y, i)
+            store(v.replacing(with: replacement, where: v .!= v), y, i)
+            i += lanes
+        }
+        for j in i..<n where y[j].isNaN { y[j] = value }
+    }
+
     /// Reference softmax (or log-softmax when `log`) in Double, one element at a time: used by
     /// tests and for float64 tensors. x and y are (outer, length, inner).
     public static func softmaxNaive(

@@ -70,16 +70,6 @@ import Testing
         }
     }
 
-    /// Every node of `g` run by its own op (as `runOp` binds it, outside any plan), in order.
-    func eachNodeOnItsOwn(_ g: Graph, _ inputs: [String: Tensor]) throws -> [ValueID: Tensor] {
-        var values = g.initializers
-        for input in g.inputs { values[input] = inputs[g.values[input.index].name] }
-        for node in g.nodes {
-            values[node.outputs[0]] = try runOp(node.opType, node.inputs.map { $0.flatMap { values[$0] } })[0]
-        }
-        return values
-    }
-
     /// `Where(IsNaN(x), c, x)` as scaled-dot-product attention's export writes it, reading x
     /// (softmax output with fully masked rows) and writing y.
     func nanGuardGraph(xType: DType = .float32) -> (Graph, [String: ValueID]) {
@@ -221,7 +211,19 @@ import Testing
 }
 
 extension Tensor {
-    fileprivate func castIfNeeded(to dtype: DType) -> Tensor {
+    func castIfNeeded(to dtype: DType) -> Tensor {
         dtype == self.dtype ? self : (try? cast(to: dtype)) ?? self
     }
+}
+
+/// Every node of `g` run by its own op (as `runOp` binds it, outside any plan), in order: the
+/// unfused reference for fused steps.
+func eachNodeOnItsOwn(_ g: Graph, _ inputs: [String: Tensor], opset: Int = 18) throws -> [ValueID: Tensor] {
+    var values = g.initializers
+    for input in g.inputs { values[input] = inputs[g.values[input.index].name] }
+    for node in g.nodes {
+        values[node.outputs[0]] = try runOp(
+            node.opType, node.inputs.map { $0.flatMap { values[$0] } }, attributes: node.attributes, opset: opset)[0]
+    }
+    return values
 }

@@ -375,11 +375,12 @@ func readBox(_ run: IncrementalRun, item: Int = 0, input k: Int) -> Box? {
             zip(elements, elements.dropFirst()).allSatisfy { $0 > $1 },
             "elements computed per position: \(elements)")
         // At the last position: its rows of q, k, v (3·4; the transpose folds into the scores'
-        // product), the whole scores and masked scores (2·36: a changed key touches every row),
-        // its row of probabilities (6: earlier rows mask the changed key), the whole attention
-        // output (24: a changed value row touches every row; it is then narrowed to one row),
-        // and its rows of h and out (4 + 5).
-        #expect(elements[s - 1] == 123, "elements computed per position: \(elements)")
+        // product), the whole scores (36: a changed key touches every row), the mask's Add and
+        // the softmax as one fused step on whole rows (36; earlier rows mask the changed key, so
+        // only its own row differs afterwards), the whole attention output (24: a changed value
+        // row touches every row; it is then narrowed to one row), and its rows of h and out (4 + 5).
+        #expect(plan.graph.nodes.contains { $0.opType == Plan.fusedSoftmaxOpType })
+        #expect(elements[s - 1] == 117, "elements computed per position: \(elements)")
     }
 
     @Test func changedRegionIsTheBoundingBoxOfDifferences() {
