@@ -51,24 +51,44 @@ struct FusedElementwise: Operator {
 
     /// The fast path, or nil when an input is not float32 or broadcasts in another pattern.
     private func fused(_ inputs: [Tensor?]) throws -> Tensor? {
-        let tensors = inputs.prefix(operandCount).compactMap { $0 }
-        guard tensors.count == operandCount, tensors.allSatisfy({ $0.dtype == .float32 }),
-            let shape = try? Shape.broadcast(tensors.map(\.shape))
-        else { return nil }
-        var layouts: [(period: Int, run: Int)] = []
-        for tensor in tensors {
-            guard let layout = Self.layout(tensor.shape, in: shape) else { return nil }
-            layouts.append(layout)
-        }
-        let output = try ShapeSupport.allocate(.float32, shape)
+        guard let operands = FastOperands(inputs, count: operandCount) else { return nil }
+        let output = try ShapeSupport.allocate(.float32, operands.shape)
         guard output.count > 0 else { return output }
-        withExtendedLifetime(tensors) {
-            let sources = zip(tensors, layouts).map { tensor, layout in
-                Kernels.ElementwiseSource(base: tensor.elements(Float.self), period: layout.period, run: layout.run)
-            }
+        operands.withSources { sources in
             Kernels.elementwise(steps, sources: sources, output: output.mutableElements(Float.self), count: output.count)
         }
         return output
+    }
+
+    /// The first `count` inputs when all are float32 and broadcast in a pattern one flat index
+    /// describes (see ``layout(_:in:)``): what the fast paths of fused steps read.
+    struct FastOperands {
+        let tensors: [Tensor]
+        /// The broadcast shape: the output's.
+        let shape: [Int]
+        let layouts: [(period: Int, run: Int)]
+
+        init?(_ inputs: [Tensor?], count: Int) {
+            let tensors = inputs.prefix(count).compactMap { $0 }
+            guard tensors.count == count, tensors.allSatisfy({ $0.dtype == .float32 }),
+                let shape = try? Shape.broadcast(tensors.map(\.shape))
+            else { return nil }
+            var layouts: [(period: Int, run: Int)] = []
+            for tensor in tensors {
+                guard let layout = FusedElementwise.layout(tensor.shape, in: shape) else { return nil }
+                layouts.append(layout)
+            }
+            (self.tensors, self.shape, self.layouts) = (tensors, shape, layouts)
+        }
+
+        /// Calls `body` with the kernel's view of each operand, valid for the call.
+        func withSources<R>(_ body: ([Kernels.ElementwiseSource]) -> R) -> R {
+            withExtendedLifetime(tensors) {
+                body(zip(tensors, layouts).map { tensor, layout in
+                    Kernels.ElementwiseSource(base: tensor.elements(Float.self), period: layout.period, run: layout.run)
+                })
+            }
+        }
     }
 
     /// How an input of `shape` is read at each flat index of `output`: aligned to the right, its

@@ -55,25 +55,15 @@ struct FusedSoftmax: Operator {
             else { return nil }
             replacement = c.scalars(as: Float.self)[0]
         }
-        let operandCount = prologue?.operandCount ?? 1
-        let tensors = inputs.prefix(operandCount).compactMap { $0 }
-        guard tensors.count == operandCount, tensors.allSatisfy({ $0.dtype == .float32 }),
-            let shape = try? Shape.broadcast(tensors.map(\.shape)), let length = shape.last,
-            Shape.normalizeAxis(axis, rank: shape.count) == shape.count - 1
+        guard let operands = FusedElementwise.FastOperands(inputs, count: prologue?.operandCount ?? 1),
+            let length = operands.shape.last,
+            Shape.normalizeAxis(axis, rank: operands.shape.count) == operands.shape.count - 1,
+            // Without a chain the Softmax's input is read in place: it must be the full tensor.
+            prologue != nil || operands.tensors[0].shape == operands.shape
         else { return nil }
-        var layouts: [(period: Int, run: Int)] = []
-        for tensor in tensors {
-            guard let layout = FusedElementwise.layout(tensor.shape, in: shape) else { return nil }
-            layouts.append(layout)
-        }
-        // Without a chain the Softmax's input is read in place: it must be the full tensor.
-        if prologue == nil && tensors[0].shape != shape { return nil }
-        let output = try ShapeSupport.allocate(.float32, shape)
+        let output = try ShapeSupport.allocate(.float32, operands.shape)
         guard output.count > 0 else { return output }
-        withExtendedLifetime(tensors) {
-            let sources = zip(tensors, layouts).map { tensor, layout in
-                Kernels.ElementwiseSource(base: tensor.elements(Float.self), period: layout.period, run: layout.run)
-            }
+        operands.withSources { sources in
             Kernels.softmax(
                 program: prologue?.steps ?? [], sources: sources, output.mutableElements(Float.self),
                 rows: output.count / length, length: length, nanReplacement: replacement)

@@ -27,10 +27,7 @@ extension Plan {
     /// root), and the chains by the index of their node in the returned graph.
     static func fuseElementwiseChains(_ graph: Graph, fetched: Set<ValueID>) -> (Graph, [Int: FusedChain]) {
         guard let order = try? graph.topologicalOrder() else { return (graph, [:]) }
-        var readers = [Int](repeating: 0, count: graph.values.count)
-        for node in graph.nodes {
-            for case let input? in node.inputs { readers[input.index] += 1 }
-        }
+        let readers = readerCounts(graph)
         let producers = graph.producers()
         let operations = graph.nodes.map { elementwiseOperation($0, in: graph) }
         // root[n]: the root of the chain node n belongs to (itself when it is not absorbed).

@@ -44,18 +44,15 @@ extension Plan {
     /// one pass replaces a mask tensor and a select. Applies only when the mask feeds nothing
     /// else and is neither fetched nor a graph output.
     static func fuseNaNReplacements(_ graph: Graph, fetched: Set<ValueID>) -> Graph {
-        var readers = [Int](repeating: 0, count: graph.values.count)
-        for node in graph.nodes {
-            for case let input? in node.inputs { readers[input.index] += 1 }
-        }
+        let readers = readerCounts(graph)
         let producers = graph.producers()
         var result = graph
         var removed = Set<Int>()
-        for (w, node) in graph.nodes.enumerated() where node.opType == "Where" && isDefaultDomain(node) {
+        for (w, node) in graph.nodes.enumerated() where node.opType == "Where" && node.domainName == "ai.onnx" {
             guard node.inputs.count == 3, node.outputs.count == 1, let mask = node.inputs[0],
                 let replacement = node.inputs[1], let x = node.inputs[2], readers[mask.index] == 1,
                 !fetched.contains(mask), !graph.outputs.contains(mask), let p = producers[mask.index],
-                graph.nodes[p].opType == "IsNaN", isDefaultDomain(graph.nodes[p]), graph.nodes[p].inputs == [x]
+                graph.nodes[p].opType == "IsNaN", graph.nodes[p].domainName == "ai.onnx", graph.nodes[p].inputs == [x]
             else { continue }
             result.nodes[w] = Node(
                 name: node.name, opType: replaceNaNOpType, domain: internalDomain, inputs: [x, replacement],
@@ -70,7 +67,15 @@ extension Plan {
 
     static let replaceNaNOpType = "ReplaceNaN"
 
-    static func isDefaultDomain(_ node: Node) -> Bool { node.domain.isEmpty || node.domain == "ai.onnx" }
+    /// How many node inputs read each value, by value index (a node reading a value twice counts
+    /// twice): the fusions' test that nothing else reads an intermediate.
+    static func readerCounts(_ graph: Graph) -> [Int] {
+        var readers = [Int](repeating: 0, count: graph.values.count)
+        for node in graph.nodes {
+            for case let input? in node.inputs { readers[input.index] += 1 }
+        }
+        return readers
+    }
 
     /// Whether the Transpose's `perm` is `[0, 1, …, r-1, r-2]` (absent `perm` reverses the axes,
     /// which is that only for rank 2, known from the input's declared or constant shape).

@@ -30,13 +30,11 @@ extension Plan {
     static func fuseSoftmaxes(_ graph: Graph, chains: [Int: FusedChain], fetched: Set<ValueID>)
         -> (Graph, [Int: FusedChain], [Int: SoftmaxFusion])
     {
-        var readers = [Int](repeating: 0, count: graph.values.count)
+        let readers = readerCounts(graph)
+        // The node reading each value (the one reader, where `readers` says there is one).
         var reader = [Int?](repeating: nil, count: graph.values.count)
         for (n, node) in graph.nodes.enumerated() {
-            for case let input? in node.inputs {
-                readers[input.index] += 1
-                reader[input.index] = n
-            }
+            for case let input? in node.inputs { reader[input.index] = n }
         }
         let producers = graph.producers()
         func internalValue(_ value: ValueID) -> Bool {
@@ -44,7 +42,7 @@ extension Plan {
         }
         var fusions: [Int: SoftmaxFusion] = [:]
         var absorbed = Set<Int>()
-        for (s, node) in graph.nodes.enumerated() where node.opType == "Softmax" && isDefaultDomain(node) {
+        for (s, node) in graph.nodes.enumerated() where node.opType == "Softmax" && node.domainName == "ai.onnx" {
             guard node.inputs.count == 1, node.outputs.count == 1, let x = node.inputs[0] else { continue }
             let y = node.outputs[0]
             var prologue: Int?

@@ -135,16 +135,18 @@ public final class Plan {
                 throw .node(name: node.name, opType: node.opType, message: Self.message(error))
             }
         }
+        func makeAll(_ nodes: [Node], _ bound: [OpFactory]) throws(InterpreterError) -> [any Operator] {
+            var members: [any Operator] = []
+            for (node, factory) in zip(nodes, bound) { members.append(try make(node, factory)) }
+            return members
+        }
         var ops: [Int: any Operator] = [:]
         for n in order {
             let bound = factories[n] ?? []
             if let chain = chains[n] {
-                var members: [any Operator] = []
-                for (node, factory) in zip(chain.members, bound) { members.append(try make(node, factory)) }
-                ops[n] = FusedElementwise(chain, ops: members)
+                ops[n] = FusedElementwise(chain, ops: try makeAll(chain.members, bound))
             } else if let fusion = softmaxes[n] {
-                var members: [any Operator] = []
-                for (node, factory) in zip(fusion.members, bound) { members.append(try make(node, factory)) }
+                let members = try makeAll(fusion.members, bound)
                 let node = fusion.softmax
                 do {
                     ops[n] = try FusedSoftmax(fusion, ops: members, opset: graph.opset(for: node.domain) ?? 0)
