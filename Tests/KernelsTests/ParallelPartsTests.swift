@@ -23,6 +23,40 @@ import Testing
         #expect(seen.allSatisfy { $0 == 1 })
     }
 
+    @Test func concurrentAndNestedLoopsEachCoverTheirRangeOnce() {
+        // Four callers at once, thousands of loops of every size, some nested: one loop holds the
+        // pool, the others (and nested ones) run on their caller; none may lose or repeat a part.
+        final class Failures: @unchecked Sendable {
+            let lock = NSLock()
+            var count = 0
+            func add() { lock.withLock { count += 1 } }
+        }
+        let failures = Failures()
+        withHelpers(1) {
+            DispatchQueue.concurrentPerform(iterations: 4) { caller in
+                var seen = [Int](repeating: 0, count: 600)
+                for round in 0..<3000 {
+                    let count = 1 + (round * 37 + caller * 11) % 600
+                    seen.withUnsafeMutableBufferPointer { buffer in
+                        let base = buffer.baseAddress!
+                        for i in 0..<count { base[i] = 0 }
+                        Kernels.parallelParts(count, minimumPart: 1 + round % 7) { part in
+                            if round % 5 == 0 {
+                                Kernels.parallelParts(part.count, minimumPart: 1) { inner in
+                                    for i in inner { base[part.lowerBound + i] += 1 }
+                                }
+                            } else {
+                                for i in part { base[i] += 1 }
+                            }
+                        }
+                        if (0..<count).contains(where: { base[$0] != 1 }) { failures.add() }
+                    }
+                }
+            }
+        }
+        #expect(failures.count == 0)
+    }
+
     @Test func softmaxAndLayerNormRowsSplitBitForBit() {
         var random = SeededRandom(seed: 5)
         let (rows, cols) = (3000, 50)
