@@ -115,9 +115,17 @@ extension Kernels {
     /// Products below this many multiply-adds run on one thread (OpenBLAS's own threshold).
     public static let minimumSplitWork = 1 << 18
 
+    /// A column part wider than twice this is computed as several calls about this wide.
+    public static let columnChunk = 1024
+
     /// Calls `block` for parts of C, one per thread, in parallel: blocks of columns when C is
     /// at least as wide as it is tall (each part packs all of A, the smaller operand), else
     /// blocks of rows. Bounds fall on multiples of 16, the width of OpenBLAS's kernels.
+    ///
+    /// A wide part (the 50257-column output projection) goes in calls of about ``columnChunk``
+    /// columns, so that the slice of B OpenBLAS packs stays in cache between packing and use:
+    /// measured from C on GPT-2 small's output projection, 22 ms → 19 ms at 32 rows and
+    /// 57 → 54 ms at 128 rows, and no change on products only 2304–3072 wide.
     static func splitGEMM<T>(
         _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
         _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int,
@@ -131,7 +139,12 @@ extension Kernels {
         if n >= m {
             runParts((n + width - 1) / width, parts: parts, helpers: helpers) { blocks in
                 let first = blocks.lowerBound * width, end = Swift.min(n, blocks.upperBound * width)
-                block(GEMMBlock(m: m, n: end - first, a: a, b: transB ? b + first * ldb : b + first, c: c + first))
+                let chunks = end - first > 2 * columnChunk ? (end - first + columnChunk - 1) / columnChunk : 1
+                let step = ((end - first + chunks - 1) / chunks + width - 1) / width * width
+                for start in stride(from: first, to: end, by: step) {
+                    let stop = Swift.min(end, start + step)
+                    block(GEMMBlock(m: m, n: stop - start, a: a, b: transB ? b + start * ldb : b + start, c: c + start))
+                }
             }
         } else {
             runParts((m + width - 1) / width, parts: parts, helpers: helpers) { blocks in

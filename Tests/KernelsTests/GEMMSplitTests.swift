@@ -17,6 +17,9 @@ import Testing
                 Case(m: 37, n: 613, k: 45, transA: transA, transB: transB),  // wide: columns
                 Case(m: 611, n: 35, k: 47, transA: transA, transB: transB),  // tall: rows
                 Case(m: 1, n: 4099, k: 129, transA: transA, transB: transB),  // one row: sgemv
+                // parts wider than 2 × columnChunk go in several calls each
+                Case(m: 5, n: 4500, k: 20, transA: transA, transB: transB),
+                Case(m: 1, n: 9001, k: 33, transA: transA, transB: transB),
             ]
         }
     }
@@ -24,6 +27,7 @@ import Testing
     @Test(arguments: cases)
     func splitProductsMatchNaive(_ c: Case) {
         #expect(Double(c.m) * Double(c.n) * Double(c.k) >= Double(Kernels.minimumSplitWork), "the case must split")
+        #expect(Kernels.columnChunk == 1024, "the chunked cases are sized for 1024-column chunks")
         var rng = SeededRandom(seed: UInt64(c.m * 7 + c.n))
         let pad = 3
         let (aRows, aCols) = c.transA ? (c.k, c.m) : (c.m, c.k)
