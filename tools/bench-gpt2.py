@@ -3,8 +3,8 @@
 
 Makes the model with tools/make-gpt2-small.py when missing (random weights, not committed), then
 alternates rounds of onnxruntime, `onnxpatch bench` and the sgemm floor (the same matrix products
-called straight from C: tools/sgemm-floor.c, compiled here with cc -lopenblas) in one go with the
-same threads, and prints the forward-time ratios and both processes' peak RSS. Each side runs in
+called straight from C: tools/sgemm-floor.c, compiled here with cc -lopenblas, on the OpenBLAS
+kernels onnxpatch reports using) in one go with the same threads, and prints the forward-time ratios and both processes' peak RSS. Each side runs in
 its own child process so peak RSS is per tool.
 
     pip install onnx==1.23.2 onnxruntime numpy   (plus torch transformers onnxscript to make the model)
@@ -73,8 +73,6 @@ def main():
     subprocess.run(["cc", "-O2", os.path.join(here, "sgemm-floor.c"), "-o", floor_bin, "-lopenblas"], check=True)
     ours, theirs, floors = [], [], []
     for r in range(a.rounds):
-        floors.append(json.loads(subprocess.run([floor_bin, str(a.seq), str(a.threads)], capture_output=True, text=True,
-                                                check=True).stdout)["total_s"])
         body, rss = child_rss_run([sys.executable, "-c", ORT_CHILD, model, str(a.threads), str(a.runs), str(a.warmup), json.dumps(feeds)])
         o = json.loads(body); o["peak_rss"] = rss; theirs.append(o)
         cmd = [a.binary, "bench", model, "--threads", str(a.threads), "--runs", str(a.runs), "--warmup", str(a.warmup), "--json"]
@@ -82,6 +80,10 @@ def main():
             cmd += ["--input", f"{k}={v}"]
         body, rss = child_rss_run(cmd)
         p = json.loads(body); p["peak_rss"] = rss; ours.append(p)
+        # The floor on the same OpenBLAS kernels onnxpatch chose (it may override OpenBLAS's pick).
+        env = dict(os.environ, OPENBLAS_CORETYPE=p["blas_core"]) if "blas_core" in p else None
+        floors.append(json.loads(subprocess.run([floor_bin, str(a.seq), str(a.threads)], capture_output=True, text=True,
+                                                check=True, env=env).stdout)["total_s"])
         print(f"round {r+1}: onnxruntime median {o['forward_s']['median']:.4f} s, onnxpatch median {p['forward_s']['median']:.4f} s "
               f"(ratio {p['forward_s']['median']/o['forward_s']['median']:.2f}x, matmul share {p.get('matmul_share', 0)*100:.1f}%), "
               f"sgemm floor {floors[-1]:.4f} s")
@@ -91,7 +93,8 @@ def main():
     print(f"forward median: onnxruntime {ort_t:.4f} s, onnxpatch {our_t:.4f} s, ratio {our_t/ort_t:.2f}x")
     share = med([p.get("matmul_share", 0) for p in ours])
     floor = med(floors)
-    print(f"sgemm floor (the same products straight from C): {floor:.4f} s; onnxpatch / floor {our_t/floor:.2f}x, "
+    print(f"sgemm floor (the same products straight from C, OpenBLAS {ours[-1].get('blas_core', '?')} kernels): "
+          f"{floor:.4f} s; onnxpatch / floor {our_t/floor:.2f}x, "
           f"onnxruntime / floor {ort_t/floor:.2f}x")
     print(f"onnxpatch's own matrix products: {share*100:.1f}% of op time; forward / own products {1/share if share else 0:.3f}x")
     print(f"load: onnxruntime {med([o['load_s'] for o in theirs]):.3f} s, onnxpatch {med([p['load_s'] for p in ours]):.3f} s")

@@ -42,6 +42,9 @@ public final class PatchableGraph {
         Kernels.setThreads(count)
     }
 
+    /// The OpenBLAS kernels matrix products run on (e.g. "Haswell"), for benchmark reports.
+    public static var blasCore: String { Kernels.blasCore }
+
     /// The value named `name` (a value name, or a node name meaning its first output).
     public func value(named name: String) -> ValueID? {
         if let index = graph.values.firstIndex(where: { $0.name == name }) { return ValueID(index) }

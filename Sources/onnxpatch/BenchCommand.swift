@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Untimed forward passes first.")
     var warmup: Int = 2
 
-    @Flag(help: "Print JSON: {\"load_s\", \"forward_s\": {\"min\", \"median\", \"max\"}, \"runs\", \"matmul_share\", \"ops\"}.")
+    @Flag(help: "Print JSON: {\"load_s\", \"forward_s\": {\"min\", \"median\", \"max\"}, \"runs\", \"matmul_share\", \"ops\", \"blas_core\"}.")
     var json = false
 
     func run() throws {
@@ -55,10 +55,12 @@ struct BenchCommand: ParsableCommand {
                 var runs: Int
                 var matmul_share: Double
                 var ops: [String: Double]
+                var blas_core: String
             }
             let perRun = profile.seconds.mapValues { $0 / Double(runs) }
             let report = Report(load_s: load, forward_s: Forward(min: times[0], median: median, max: times[times.count - 1]),
-                                runs: runs, matmul_share: share, ops: perRun)
+                                runs: runs, matmul_share: share, ops: perRun,
+                                blas_core: PatchableGraph.blasCore)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
@@ -66,7 +68,7 @@ struct BenchCommand: ParsableCommand {
         }
         print(String(format: "load %.3f s; forward over %d runs: min %.4f s, median %.4f s, max %.4f s",
                      load, runs, times[0], median, times[times.count - 1]))
-        print(String(format: "matrix products: %.1f%% of op time", share * 100))
+        print(String(format: "matrix products: %.1f%% of op time", share * 100) + " (OpenBLAS \(PatchableGraph.blasCore) kernels)")
         for (op, seconds) in profile.seconds.sorted(by: { $0.value > $1.value }).prefix(12) {
             let name = op.count >= 24 ? op : op + String(repeating: " ", count: 24 - op.count)
             print("  " + name + String(format: " %8.4f s/run  %5.1f%%  (%d calls/run)",

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Kernels
 
@@ -118,5 +119,33 @@ import Testing
         #expect(Kernels.threads == before)
         // The kernels split products themselves; OpenBLAS stays on the calling thread.
         #expect(Kernels.blasLibraryThreads == 1)
+    }
+}
+
+/// Which OpenBLAS kernels the products run on.
+@Suite struct BLASCoreTests {
+    @Test func amdGivenAVX512KernelsTakesHaswell() {
+        for core in ["SkylakeX", "Cooperlake", "SapphireRapids"] {
+            #expect(Kernels.preferredBLASCore(isAMD: true, current: core, userChoice: nil) == "Haswell")
+        }
+    }
+
+    @Test func otherChoicesAreKept() {
+        #expect(Kernels.preferredBLASCore(isAMD: false, current: "Cooperlake", userChoice: nil) == nil, "Intel")
+        #expect(Kernels.preferredBLASCore(isAMD: true, current: "Zen", userChoice: nil) == nil, "already AVX2")
+        #expect(Kernels.preferredBLASCore(isAMD: true, current: "Haswell", userChoice: nil) == nil)
+        #expect(Kernels.preferredBLASCore(isAMD: true, current: "Cooperlake", userChoice: "Cooperlake") == nil,
+                "the user's OPENBLAS_CORETYPE wins")
+        #expect(Kernels.preferredBLASCore(isAMD: true, current: "SkylakeX", userChoice: "Zen") == nil)
+    }
+
+    /// On this machine the choice took effect: an AMD CPU without OPENBLAS_CORETYPE does not run
+    /// AVX-512 kernels (the products themselves are checked against naive loops above).
+    @Test func choiceTookEffect() {
+        let core = Kernels.blasCore
+        #expect(!core.isEmpty)
+        if Kernels.cpuIsAMD && ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {
+            #expect(!["SkylakeX", "Cooperlake", "SapphireRapids"].contains(core), "\(core)")
+        }
     }
 }
