@@ -37,6 +37,10 @@ extension Plan {
         if node.opType == "Shape" || node.opType == "Size" {
             return inputsShapeFixed.first ?? false
         }
+        if node.opType == viewShapeOpType && node.domain == internalDomain {
+            // The source's shape, and the values (Reshape's shape, Split's sizes) its chain reads.
+            return (inputsShapeFixed.first ?? false) && inputsNonData.dropFirst().allSatisfy { $0 != false }
+        }
         if dataDependentShape.contains(node.opType) || neverFold.contains(node.opType) { return false }
         return inputsNonData.allSatisfy { $0 != false }
     }

@@ -35,12 +35,18 @@ public final class Plan {
     /// - Throws: ``InterpreterError/unsupportedOps(_:)`` listing every op without an
     ///   implementation, ``InterpreterError/node(name:opType:message:)`` for bad attributes, or the
     ///   verifier's error.
-    public init(graph: Graph, registry: OpRegistry = .standard, fetches: [ValueID]? = nil) throws(InterpreterError) {
+    ///
+    /// With `viewFusion` false, products keep their head copies (``fuseMatMulViews(_:fetched:)``):
+    /// for plans that run incrementally, whose region rules know the separate nodes.
+    public init(
+        graph: Graph, registry: OpRegistry = .standard, fetches: [ValueID]? = nil, viewFusion: Bool = true
+    ) throws(InterpreterError) {
         let fetches = fetches ?? graph.outputs
         let fetched = Set(fetches)
+        let transposedB = Self.fuseTransposedMatMuls(graph, fetched: fetched)
+        let (viewed, views) = viewFusion ? Self.fuseMatMulViews(transposedB, fetched: fetched) : (transposedB, [:])
         let (chained, allChains) = Self.fuseElementwiseChains(
-            Self.fuseNaNReplacements(Self.fuseTransposedMatMuls(graph, fetched: fetched), fetched: fetched),
-            fetched: fetched)
+            Self.fuseNaNReplacements(viewed, fetched: fetched), fetched: fetched)
         let (graph, chains, softmaxes) = Self.fuseSoftmaxes(chained, chains: allChains, fetched: fetched)
         self.graph = graph
         self.fetches = fetches
@@ -52,7 +58,8 @@ public final class Plan {
         } catch {
             throw .graph(error)
         }
-        let ops = try Self.bind(graph: graph, order: order, registry: registry, chains: chains, softmaxes: softmaxes)
+        let ops = try Self.bind(
+            graph: graph, order: order, registry: registry, chains: chains, softmaxes: softmaxes, views: views)
 
         // Classify values: constant (initializer or folded), shape-derived, or data.
         enum Kind { case constant, shapeDerived, data }
@@ -107,12 +114,18 @@ public final class Plan {
     /// before failing.
     static func bind(
         graph: Graph, order: [Int], registry: OpRegistry, chains: [Int: FusedChain] = [:],
-        softmaxes: [Int: SoftmaxFusion] = [:]
+        softmaxes: [Int: SoftmaxFusion] = [:], views: [ValueID: ViewFusion] = [:]
     ) throws(InterpreterError) -> [Int: any Operator] {
+        /// The view fusion node `n` stands for.
+        func view(_ n: Int) -> ViewFusion? {
+            let node = graph.nodes[n]
+            guard node.domain == internalDomain, let output = node.outputs.first else { return nil }
+            return views[output]
+        }
         var missing: [String: (count: Int, example: String)] = [:]
         var factories: [Int: [OpFactory]] = [:]
         for n in order {
-            for node in chains[n]?.members ?? softmaxes[n]?.members ?? [graph.nodes[n]] {
+            for node in chains[n]?.members ?? softmaxes[n]?.members ?? view(n)?.members ?? [graph.nodes[n]] {
                 let opset = graph.opset(for: node.domain) ?? 0
                 if let factory = registry.factory(opType: node.opType, domain: node.domain, opset: opset) {
                     factories[n, default: []].append(factory)
@@ -153,6 +166,10 @@ public final class Plan {
                 } catch {
                     throw .node(name: node.name, opType: node.opType, message: Self.message(error))
                 }
+            } else if let fusion = view(n) {
+                let members = try makeAll(fusion.members, bound)
+                ops[n] = graph.nodes[n].opType == viewShapeOpType
+                    ? ViewShape(fusion, ops: members) : MatMulViews(fusion, ops: members)
             } else if let factory = bound.first {
                 ops[n] = try make(graph.nodes[n], factory)
             }

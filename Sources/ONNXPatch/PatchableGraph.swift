@@ -16,8 +16,12 @@ public final class PatchableGraph {
     public let graph: Graph
     public let path: String
     public let producer: String
-    /// Plans by the extra values they fetch beyond the graph outputs.
-    private var plans: [[ValueID]: Plan] = [:]
+    /// Plans by the extra values they fetch beyond the graph outputs and whether they run incrementally.
+    private var plans: [PlanKey: Plan] = [:]
+    struct PlanKey: Hashable {
+        var extra: [ValueID]
+        var incremental: Bool
+    }
     /// Patched plans by patch identities and probes (see `patchedPlan`).
     var patchedPlans: [[String]: PatchedPlan] = [:]
 
@@ -51,12 +55,16 @@ public final class PatchableGraph {
         return graph.nodeIndex(named: name).flatMap { graph.nodes[$0].outputs.first }
     }
 
-    /// The plan fetching the graph outputs and `extra`, built on first use and kept.
-    func plan(fetching extra: [ValueID]) throws(ONNXPatchError) -> Plan {
-        if let plan = plans[extra] { return plan }
+    /// The plan fetching the graph outputs and `extra`, built on first use and kept. A plan for
+    /// `incremental` runs (sweeps) keeps the nodes its region rules know (no view fusion).
+    func plan(fetching extra: [ValueID], incremental: Bool = false) throws(ONNXPatchError) -> Plan {
+        let key = PlanKey(extra: extra, incremental: incremental)
+        if let plan = plans[key] { return plan }
         do {
-            let plan = try Plan(graph: graph, fetches: graph.outputs + extra.filter { !graph.outputs.contains($0) })
-            plans[extra] = plan
+            let plan = try Plan(
+                graph: graph, fetches: graph.outputs + extra.filter { !graph.outputs.contains($0) },
+                viewFusion: !incremental)
+            plans[key] = plan
             return plan
         } catch {
             throw .run(error)

@@ -184,7 +184,7 @@ public final class Sweep {
         }
 
         // The runs: clean fetching the targets, corrupted keeping every value.
-        plan = try model.plan(fetching: values)
+        plan = try model.plan(fetching: values, incremental: true)
         let cleanResult: [ValueID: Tensor]
         do {
             cleanResult = try plan.run(plan.checkedFeeds(request.clean))

@@ -99,30 +99,57 @@ struct MatMulLayout {
                         gemm(false, transB, batchCount * m, n, k, 1, a, max(1, k), b, ldb, 0, c, max(1, n))
                         return
                     }
-                    let stridesA = Shape.broadcastStrides(batchA, to: batch)
-                    let stridesB = Shape.broadcastStrides(batchB, to: batch)
-                    let batch = self.batch
-                    // Batch items (attention heads) go to the threads whole when they are small or
-                    // many; else they run one after another, each split over the threads by the
-                    // GEMM itself.
-                    let small = Double(m) * Double(n) * Double(k) < Double(Kernels.minimumSplitWork)
-                    let whole = small || batchCount >= 4 * Kernels.threads
-                    Kernels.parallelParts(batchCount, minimumPart: whole ? 1 : batchCount) { items in
-                        for item in items {
-                            var matrixA = 0, matrixB = 0, rest = item
-                            for axis in batch.indices.reversed() {
-                                let index = rest % batch[axis]
-                                rest /= batch[axis]
-                                matrixA += index * stridesA[axis]
-                                matrixB += index * stridesB[axis]
-                            }
-                            gemm(false, transB, m, n, k, 1, a + matrixA * m * k, max(1, k), b + matrixB * k * n, ldb,
-                                 0, c + item * m * n, max(1, n))
-                        }
-                    }
+                    let matricesA = MatrixLayout(
+                        offset: 0, batchStrides: Shape.broadcastStrides(batchA, to: batch).map { $0 * m * k },
+                        ld: max(1, k), transposed: false)
+                    let matricesB = MatrixLayout(
+                        offset: 0, batchStrides: Shape.broadcastStrides(batchB, to: batch).map { $0 * k * n },
+                        ld: ldb, transposed: transB)
+                    let matricesC = MatrixLayout(
+                        offset: 0, batchStrides: Shape.strides(batch).map { $0 * m * n }, ld: max(1, n),
+                        transposed: false)
+                    runBatch(a, matricesA, b, matricesB, c, matricesC, alpha: 1, gemm)
                 }
             }
         }
         return out
     }
+
+    /// One product per batch index, each matrix where its layout says. Batch items (attention
+    /// heads) go to the threads whole when they are small or many; else they run one after
+    /// another, each split over the threads by the GEMM itself.
+    func runBatch<T: Numeric>(
+        _ a: UnsafePointer<T>, _ matricesA: MatrixLayout, _ b: UnsafePointer<T>, _ matricesB: MatrixLayout,
+        _ c: UnsafeMutablePointer<T>, _ matricesC: MatrixLayout, alpha: T, _ gemm: GEMMFunction<T>
+    ) {
+        let (m, n, k, batch) = (self.m, self.n, self.k, self.batch)
+        let batchCount = batch.reduce(1, *)
+        let small = Double(m) * Double(n) * Double(k) < Double(Kernels.minimumSplitWork)
+        let whole = small || batchCount >= 4 * Kernels.threads
+        Kernels.parallelParts(batchCount, minimumPart: whole ? 1 : batchCount) { items in
+            for item in items {
+                var (offsetA, offsetB, offsetC) = (matricesA.offset, matricesB.offset, matricesC.offset)
+                var rest = item
+                for axis in batch.indices.reversed() {
+                    let index = rest % batch[axis]
+                    rest /= batch[axis]
+                    offsetA += index * matricesA.batchStrides[axis]
+                    offsetB += index * matricesB.batchStrides[axis]
+                    offsetC += index * matricesC.batchStrides[axis]
+                }
+                gemm(matricesA.transposed, matricesB.transposed, m, n, k, alpha, a + offsetA, matricesA.ld,
+                     b + offsetB, matricesB.ld, 0, c + offsetC, matricesC.ld)
+            }
+        }
+    }
+}
+
+/// Where the matrices of one MatMul operand (or result) lie in its buffer: the first at
+/// `offset`, batch index i on axis a `batchStrides[a]` elements further (0 where the operand
+/// broadcasts), rows `ld` apart, stored transposed when `transposed`.
+struct MatrixLayout {
+    var offset: Int
+    var batchStrides: [Int]
+    var ld: Int
+    var transposed: Bool
 }

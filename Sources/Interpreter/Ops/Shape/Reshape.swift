@@ -21,9 +21,13 @@ struct Reshape: Operator {
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let data = try inputs.required(0)
+        return [try ShapeSupport.reshaped(data, try outputShape(data.shape, inputs))]
+    }
+
+    /// The output shape for an input of shape `input`.
+    private func outputShape(_ input: [Int], _ inputs: [Tensor?]) throws -> [Int] {
         let requested = try shapeAttribute ?? ShapeSupport.ints(try inputs.required(1), "shape")
-        let shape = try Self.resolve(requested, input: data.shape, allowzero: allowzero)
-        return [try ShapeSupport.reshaped(data, shape)]
+        return try Self.resolve(requested, input: input, allowzero: allowzero)
     }
 
     /// The output shape for `requested` applied to an input of shape `input`.
@@ -67,5 +71,11 @@ struct Reshape: Operator {
                 "cannot reshape input \(input) (\(count) elements) to \(requested) (\(newCount) elements)")
         }
         return shape
+    }
+}
+
+extension Reshape: ViewOperator {
+    func view(of input: StridedView, _ inputs: [Tensor?], output: Int) throws -> StridedView? {
+        input.reshaped(try outputShape(input.shape, inputs))
     }
 }

@@ -29,22 +29,26 @@ struct Split: Operator {
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let input = try inputs.required(0)
-        let axis = try ShapeSupport.axis(axis, rank: input.rank)
-        let dim = input.shape[axis]
+        let (axis, sizes) = try parts(input.shape, inputs)
+        return try Self.apply(input, axis: axis, sizes: sizes)
+    }
+
+    /// The axis cut and the sizes of the parts, for an input of shape `shape`.
+    private func parts(_ shape: [Int], _ inputs: [Tensor?]) throws -> (axis: Int, sizes: [Int]) {
+        let axis = try ShapeSupport.axis(axis, rank: shape.count)
+        let dim = shape[axis]
         var sizes = splitAttribute
         if splitFromInput, let split = inputs.optional(1) { sizes = try ShapeSupport.ints(split, "split") }
         if let given = sizes {
             guard given.count == outputs, given.allSatisfy({ $0 >= 0 }), given.reduce(0, +) == dim else {
                 throw OpError(
                     "split \(given) must hold \(outputs) non-negative sizes summing to \(dim) "
-                        + "(axis \(axis) of input \(input.shape))")
+                        + "(axis \(axis) of input \(shape))")
             }
-        } else {
-            sizes = try Self.equalParts(
-                dim: dim, parts: outputs, allowUneven: numOutputs != nil,
-                what: "axis \(axis) of input \(input.shape)")
+            return (axis, given)
         }
-        return try Self.apply(input, axis: axis, sizes: sizes ?? [])
+        return (axis, try Self.equalParts(
+            dim: dim, parts: outputs, allowUneven: numOutputs != nil, what: "axis \(axis) of input \(shape)"))
     }
 
     /// Parts of `dim` for `parts` outputs: equal, or ceil-sized with a smaller last part.
@@ -85,5 +89,13 @@ struct Split: Operator {
             results.append(output)
         }
         return results
+    }
+}
+
+extension Split: ViewOperator {
+    func view(of input: StridedView, _ inputs: [Tensor?], output: Int) throws -> StridedView? {
+        let (axis, sizes) = try parts(input.shape, inputs)
+        guard output < sizes.count else { return nil }
+        return input.sliced(axis: axis, start: sizes[..<output].reduce(0, +), count: sizes[output])
     }
 }

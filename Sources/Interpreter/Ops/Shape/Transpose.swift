@@ -17,12 +17,17 @@ struct Transpose: Operator {
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
         let data = try inputs.required(0)
-        let perm = perm ?? Array((0..<data.rank).reversed())
-        guard perm.count == data.rank, perm.sorted() == Array(0..<data.rank) else {
+        return [try Self.apply(data, perm: try resolvedPerm(data.shape))]
+    }
+
+    /// `perm`, or the reversed axes, checked against an input of shape `shape`.
+    private func resolvedPerm(_ shape: [Int]) throws(OpError) -> [Int] {
+        let perm = perm ?? Array((0..<shape.count).reversed())
+        guard perm.count == shape.count, perm.sorted() == Array(0..<shape.count) else {
             throw OpError(
-                "perm \(perm) is not a permutation of the axes of input \(data.shape) (rank \(data.rank))")
+                "perm \(perm) is not a permutation of the axes of input \(shape) (rank \(shape.count))")
         }
-        return [try Self.apply(data, perm: perm)]
+        return perm
     }
 
     /// `data` with its axes permuted by `perm` (a valid permutation of its axes).
@@ -40,5 +45,11 @@ struct Transpose: Operator {
                 to: destination, strides: Shape.strides(shape))
         }
         return output
+    }
+}
+
+extension Transpose: ViewOperator {
+    func view(of input: StridedView, _ inputs: [Tensor?], output: Int) throws -> StridedView? {
+        input.transposed(try resolvedPerm(input.shape))
     }
 }

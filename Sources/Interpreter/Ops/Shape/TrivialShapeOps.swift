@@ -52,12 +52,16 @@ struct ShapeOp: Operator {
     }
 
     func callAsFunction(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let shape = try inputs.required(0).shape
+        [dims(of: try inputs.required(0).shape)]
+    }
+
+    /// The output for an input of shape `shape`.
+    func dims(of shape: [Int]) -> Tensor {
         let rank = shape.count
         func clamp(_ i: Int) -> Int { min(max(i < 0 ? i + rank : i, 0), rank) }
         let lower = clamp(start)
         let upper = max(clamp(end ?? rank), lower)
-        return [Tensor(shape[lower..<upper].map { Int64($0) })]
+        return Tensor(shape[lower..<upper].map { Int64($0) })
     }
 }
 
