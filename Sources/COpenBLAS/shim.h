@@ -32,9 +32,11 @@ static inline int onnxpatch_cpu_is_amd(void) {
 }
 
 /* Makes a DYNAMIC_ARCH OpenBLAS use the kernels of core `name` (one of OPENBLAS_CORETYPE's
- * names), as if the process had started with OPENBLAS_CORETYPE=name. Only safe before any BLAS
- * call. Returns 0 when this OpenBLAS has no runtime kernel choice (the entry points are looked
- * up, not linked, so other builds still load). */
+ * names), as if the process had started with OPENBLAS_CORETYPE=name: OpenBLAS reads that
+ * variable only, so it is set for the call and removed after. Only safe before any BLAS call
+ * (and best before other threads read the environment). Returns 0 when this OpenBLAS has no
+ * runtime kernel choice (the entry points are looked up, not linked, so other builds still
+ * load). */
 static inline int onnxpatch_openblas_use_core(const char *name) {
     void (*quit)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_quit");
     void (*init)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init");

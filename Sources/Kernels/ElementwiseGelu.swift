@@ -1,3 +1,5 @@
+import CKernels
+
 /// The tanh GELU as exporters write it (GPT-2, GPT-J, Gemma: eight nodes), recognised in an
 /// elementwise program and run as one vector loop with every intermediate in registers:
 ///
@@ -44,20 +46,9 @@ extension Kernels {
             (self.x, self.h, self.c, self.k, self.one) = (x, h, c, k, one)
         }
 
-        // x, y: the part's elements.
+        // x, y: the part's elements. In C (CKernels), built for AVX2 too and chosen at load.
         func run(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-            let (h, c, k, one) = (Vector(repeating: self.h), Vector(repeating: self.c), Vector(repeating: self.k),
-                                  Vector(repeating: self.one))
-            @inline(__always) func gelu(_ v: Vector) -> Vector {
-                let cube = v * v * v
-                return (v * h) * (tanhVector((v + cube * c) * k) + one)
-            }
-            var i = 0
-            while i + lanes <= n {
-                store(gelu(load(x, i)), y, i)
-                i += lanes
-            }
-            if i < n { storePartial(gelu(loadPartial(x, i, count: n - i, fill: 0)), y, i, count: n - i) }
+            onnxpatch_gelu_tanh(x, y, n, h, c, k, one)
         }
     }
 }

@@ -14,6 +14,9 @@ struct Onnxpatch: ParsableCommand {
 
     static func main() {
         tuneAllocator()
+        // OpenBLAS's kernel choice (which sets and clears OPENBLAS_CORETYPE) before any thread
+        // of ours starts and could read the environment.
+        _ = PatchableGraph.blasCore
         do {
             var command = try parseAsRoot()
             try command.run()
