@@ -52,20 +52,15 @@ extension Plan {
             absorbed.formUnion(members.dropLast())
         }
         guard !chains.isEmpty else { return (graph, [:]) }
-        var result = graph
-        result.nodes = []
-        var byNewIndex: [Int: FusedChain] = [:]
-        for (n, node) in graph.nodes.enumerated() where !absorbed.contains(n) {
-            guard let chain = chains[n] else {
-                result.nodes.append(node)
-                continue
-            }
-            byNewIndex[result.nodes.count] = chain
-            result.nodes.append(
-                Node(name: node.name, opType: fusedElementwiseOpType, domain: internalDomain,
-                     inputs: chain.inputs.map { $0 }, outputs: node.outputs, scope: node.scope))
+        var replaced: [Int: Node] = [:]
+        for (r, chain) in chains {
+            let node = graph.nodes[r]
+            replaced[r] = Node(name: node.name, opType: fusedElementwiseOpType, domain: internalDomain,
+                               inputs: chain.inputs.map { $0 }, outputs: node.outputs, scope: node.scope)
         }
-        result.opsetImports[internalDomain] = 1
+        let (result, moved) = rebuilt(graph, dropping: absorbed, replacing: replaced)
+        var byNewIndex: [Int: FusedChain] = [:]
+        for (r, chain) in chains { if let n = moved[r] { byNewIndex[n] = chain } }
         return (result, byNewIndex)
     }
 

@@ -17,7 +17,7 @@ extension Plan {
                 if let input { uses[input, default: []].append((n, i)) }
             }
         }
-        var result = graph
+        var replaced: [Int: Node] = [:]
         var removed = Set<Int>()
         for (t, node) in graph.nodes.enumerated() where node.opType == "Transpose" && node.domain.isEmpty {
             guard let output = node.outputs.first, node.outputs.count == 1, !fetched.contains(output),
@@ -27,16 +27,16 @@ extension Plan {
                   swapsLastTwoAxes(node, input: source, in: graph)
             else { continue }
             for use in consumers {
-                result.nodes[use.node].opType = "MatMulTransposedB"
-                result.nodes[use.node].domain = internalDomain
-                result.nodes[use.node].inputs[1] = source
+                var matMul = graph.nodes[use.node]
+                matMul.opType = "MatMulTransposedB"
+                matMul.domain = internalDomain
+                matMul.inputs[1] = source
+                replaced[use.node] = matMul
             }
             removed.insert(t)
         }
         guard !removed.isEmpty else { return graph }
-        result.nodes = result.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-        result.opsetImports[internalDomain] = 1
-        return result
+        return rebuilt(graph, dropping: removed, replacing: replaced).graph
     }
 
     /// `Where(IsNaN(x), c, x)`, how exporters guard scaled-dot-product attention against fully
@@ -46,7 +46,7 @@ extension Plan {
     static func fuseNaNReplacements(_ graph: Graph, fetched: Set<ValueID>) -> Graph {
         let readers = readerCounts(graph)
         let producers = graph.producers()
-        var result = graph
+        var replaced: [Int: Node] = [:]
         var removed = Set<Int>()
         for (w, node) in graph.nodes.enumerated() where node.opType == "Where" && node.domainName == "ai.onnx" {
             guard node.inputs.count == 3, node.outputs.count == 1, let mask = node.inputs[0],
@@ -54,15 +54,30 @@ extension Plan {
                 !fetched.contains(mask), !graph.outputs.contains(mask), let p = producers[mask.index],
                 graph.nodes[p].opType == "IsNaN", graph.nodes[p].domainName == "ai.onnx", graph.nodes[p].inputs == [x]
             else { continue }
-            result.nodes[w] = Node(
+            replaced[w] = Node(
                 name: node.name, opType: replaceNaNOpType, domain: internalDomain, inputs: [x, replacement],
                 outputs: node.outputs, metadata: node.metadata, scope: node.scope)
             removed.insert(p)
         }
         guard !removed.isEmpty else { return graph }
-        result.nodes = result.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        return rebuilt(graph, dropping: removed, replacing: replaced).graph
+    }
+
+    /// `graph` without the nodes `dropped`, each node in `replaced` swapped for its replacement,
+    /// and the internal domain imported; with the index in the new graph of each node kept, by
+    /// its index in `graph` (what the fusions keyed by node index need).
+    static func rebuilt(_ graph: Graph, dropping dropped: Set<Int>, replacing replaced: [Int: Node])
+        -> (graph: Graph, moved: [Int: Int])
+    {
+        var result = graph
+        result.nodes = []
+        var moved: [Int: Int] = [:]
+        for (n, node) in graph.nodes.enumerated() where !dropped.contains(n) {
+            moved[n] = result.nodes.count
+            result.nodes.append(replaced[n] ?? node)
+        }
         result.opsetImports[internalDomain] = 1
-        return result
+        return (result, moved)
     }
 
     static let replaceNaNOpType = "ReplaceNaN"

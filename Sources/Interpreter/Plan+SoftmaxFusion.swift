@@ -59,28 +59,23 @@ extension Plan {
             absorbed.formUnion([prologue, epilogue == nil ? nil : s].compactMap { $0 })
         }
         guard !fusions.isEmpty else { return (graph, chains, [:]) }
-        var result = graph
-        result.nodes = []
-        var newChains: [Int: FusedChain] = [:]
-        var newFusions: [Int: SoftmaxFusion] = [:]
-        for (n, node) in graph.nodes.enumerated() where !absorbed.contains(n) {
-            if let fusion = fusions[n] {
-                newFusions[result.nodes.count] = fusion
-                let inputs = (fusion.prologue?.inputs ?? fusion.softmax.inputs.compactMap { $0 })
-                    + (fusion.epilogue?.inputs.dropFirst() ?? [])
-                // The axis the softmax normalizes, for the region rules (they need it last).
-                let opset = graph.opset(for: fusion.softmax.domain) ?? 0
-                let axis = (try? fusion.softmax.int("axis", default: opset < 13 ? 1 : -1)) ?? 1
-                result.nodes.append(
-                    Node(name: node.name, opType: fusedSoftmaxOpType, domain: internalDomain, inputs: inputs,
-                         outputs: node.outputs, attributes: ["axis": .int(axis)], metadata: node.metadata,
-                         scope: node.scope))
-                continue
-            }
-            if let chain = chains[n] { newChains[result.nodes.count] = chain }
-            result.nodes.append(node)
+        var replaced: [Int: Node] = [:]
+        for (n, fusion) in fusions {
+            let node = graph.nodes[n]
+            let inputs = (fusion.prologue?.inputs ?? fusion.softmax.inputs.compactMap { $0 })
+                + (fusion.epilogue?.inputs.dropFirst() ?? [])
+            // The axis the softmax normalizes, for the region rules (they need it last).
+            let opset = graph.opset(for: fusion.softmax.domain) ?? 0
+            let axis = (try? fusion.softmax.int("axis", default: opset < 13 ? 1 : -1)) ?? 1
+            replaced[n] = Node(
+                name: node.name, opType: fusedSoftmaxOpType, domain: internalDomain, inputs: inputs,
+                outputs: node.outputs, attributes: ["axis": .int(axis)], metadata: node.metadata, scope: node.scope)
         }
-        result.opsetImports[internalDomain] = 1
+        let (result, moved) = rebuilt(graph, dropping: absorbed, replacing: replaced)
+        var newChains: [Int: FusedChain] = [:]
+        for (n, chain) in chains where fusions[n] == nil { if let m = moved[n] { newChains[m] = chain } }
+        var newFusions: [Int: SoftmaxFusion] = [:]
+        for (n, fusion) in fusions { if let m = moved[n] { newFusions[m] = fusion } }
         return (result, newChains, newFusions)
     }
 }

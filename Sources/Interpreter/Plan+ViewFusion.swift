@@ -198,22 +198,16 @@ extension Plan {
                 }
             }
         }
-        var result = graph
-        result.nodes = []
+        var replaced: [Int: Node] = [:]
         var byOutput: [ValueID: ViewFusion] = [:]
-        for (n, node) in graph.nodes.enumerated() where !absorbed.contains(n) {
-            guard let fusion = fusions[n] else {
-                result.nodes.append(node)
-                continue
-            }
+        for (n, fusion) in fusions {
             byOutput[fusion.output] = fusion
             let named = fusion.members[fusion.members.count - 1]
-            result.nodes.append(
-                Node(name: named.name, opType: node.opType == "Shape" ? viewShapeOpType : matMulViewsOpType,
-                     domain: internalDomain, inputs: fusion.inputs, outputs: [fusion.output],
-                     metadata: named.metadata, scope: named.scope))
+            replaced[n] = Node(
+                name: named.name, opType: graph.nodes[n].opType == "Shape" ? viewShapeOpType : matMulViewsOpType,
+                domain: internalDomain, inputs: fusion.inputs, outputs: [fusion.output], metadata: named.metadata,
+                scope: named.scope)
         }
-        result.opsetImports[internalDomain] = 1
-        return (result, byOutput)
+        return (rebuilt(graph, dropping: absorbed, replacing: replaced).graph, byOutput)
     }
 }
