@@ -14,9 +14,10 @@ final class BackgroundHash: @unchecked Sendable {
     /// Starts hashing `path`.
     ///
     /// - Parameter yielding: Run the hash at the lowest priority (Linux), so that it takes only
-    ///   CPU time the process's other threads leave idle. OpenBLAS's threads wait for each other
-    ///   inside a matrix product; one of them preempted by the hash stalls them all, which made
-    ///   a GPT-2 forward 4× slower beside a hash of equal priority on 2 cores.
+    ///   CPU time the process's other threads leave idle. The kernels' threads wait for each
+    ///   other at the end of every split loop; one of them preempted by the hash stalls them all
+    ///   (measured when OpenBLAS's own threads split the products: a GPT-2 forward 4× slower
+    ///   beside a hash of equal priority on 2 cores).
     init(path: String, yielding: Bool = false) {
         Thread.detachNewThread { [self] in
             #if os(Linux)
